@@ -1,0 +1,174 @@
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from papers.models import (
+    Feed,
+    IngestRun,
+    Organization,
+    Paper,
+    PaperSource,
+    SourceKind,
+    UpvoteObservation,
+)
+
+
+class SourceFilter(admin.SimpleListFilter):
+    title = "source"
+    parameter_name = "source"
+
+    def lookups(self, request, model_admin):
+        return SourceKind.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(sources__kind=self.value())
+        return queryset
+
+
+class UpvoteHistoryInline(admin.TabularInline):
+    model = UpvoteObservation
+    fields = ("observed_at", "upvotes", "source")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-observed_at",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PaperSourceInline(admin.TabularInline):
+    model = PaperSource
+    fields = ("kind", "first_seen_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Seen in"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _set_flag(request, queryset, field: str, value: bool, verb: str) -> None:
+    count = queryset.update(**{field: value})
+    messages.success(request, f"{verb} {count} paper{'s' if count != 1 else ''}.")
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = (
+        "title", "arxiv_link", "organization", "published_on", "listed_on", "upvotes",
+        "first_seen_at", "hidden", "featured",
+    )  # fmt: skip
+    list_filter = (
+        "published_on",
+        ("organization", admin.RelatedOnlyFieldListFilter),
+        "hidden",
+        "featured",
+        SourceFilter,
+    )
+    search_fields = ("title", "abstract", "=arxiv_id")
+    date_hierarchy = "listed_on"
+    list_select_related = ("organization",)
+    list_per_page = 50
+    autocomplete_fields = ("organization",)
+    readonly_fields = ("first_seen_at", "updated_at", "upvotes")
+    fieldsets = (
+        (None, {"fields": ("title", "abstract", "arxiv_id", "url", "code_url")}),
+        ("Authors", {"fields": ("authors", "author_count", "organization", "categories")}),
+        ("Dates", {"fields": ("published_on", "listed_on", "first_seen_at", "updated_at")}),
+        ("Curation", {"fields": ("hidden", "featured", "upvotes")}),
+    )
+    inlines = (PaperSourceInline, UpvoteHistoryInline)
+    actions = ("hide", "unhide", "feature", "unfeature")
+
+    @admin.display(description="arXiv", ordering="arxiv_id")
+    def arxiv_link(self, paper: Paper) -> str:
+        if not paper.arxiv_id:
+            return "—"
+        return format_html('<a href="{}" rel="noopener">{}</a>', paper.arxiv_url, paper.arxiv_id)
+
+    @admin.action(description="Hide selected papers from the site and digests")
+    def hide(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _set_flag(request, queryset, "hidden", True, "Hid")
+
+    @admin.action(description="Unhide selected papers")
+    def unhide(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _set_flag(request, queryset, "hidden", False, "Unhid")
+
+    @admin.action(description="Feature selected papers")
+    def feature(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _set_flag(request, queryset, "featured", True, "Featured")
+
+    @admin.action(description="Unfeature selected papers")
+    def unfeature(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _set_flag(request, queryset, "featured", False, "Unfeatured")
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("handle", "name", "paper_count")
+    search_fields = ("handle", "name")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(paper_count=Count("papers"))
+
+    @admin.display(description="papers", ordering="paper_count")
+    def paper_count(self, organization) -> int:
+        return organization.paper_count
+
+
+@admin.register(Feed)
+class FeedAdmin(admin.ModelAdmin):
+    list_display = ("name", "url", "kind", "enabled", "status", "last_fetched_at")
+    list_filter = ("enabled", "last_status", "kind")
+    search_fields = ("name", "url")
+    readonly_fields = ("last_status", "last_fetched_at", "last_error", "etag", "last_modified")
+    fields = ("name", "url", "kind", "enabled", *readonly_fields)
+    actions = ("fetch_now",)
+
+    @admin.display(description="last status", ordering="last_status")
+    def status(self, feed: Feed) -> str:
+        colors = {Feed.Status.OK: "#137333", Feed.Status.ERROR: "#b3261e"}
+        return format_html(
+            '<span style="color:{}" title="{}">{}</span>',
+            colors.get(feed.last_status, "inherit"),
+            feed.last_error,
+            feed.get_last_status_display(),
+        )
+
+    @admin.action(description="Fetch selected feeds now")
+    def fetch_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        from papers.tasks import fetch_feed
+
+        feed_ids = list(queryset.values_list("pk", flat=True))
+        for feed_id in feed_ids:
+            fetch_feed.delay_on_commit(feed_id)
+        messages.success(
+            request,
+            f"Queued {len(feed_ids)} feed{'s' if len(feed_ids) != 1 else ''} for fetching; "
+            "their status updates when the worker is done.",
+        )
+
+
+@admin.register(IngestRun)
+class IngestRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "started_at", "source", "format", "status", "new_count", "updated_count",
+        "unchanged_count", "rejected_count",
+    )  # fmt: skip
+    list_filter = ("status", "format", "feed")
+    search_fields = ("source", "errors")
+    date_hierarchy = "started_at"
+    list_select_related = ("feed",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

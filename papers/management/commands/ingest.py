@@ -1,0 +1,143 @@
+"""python manage.py ingest PATH_OR_URL [...]: read dumps, feeds and JSON into the library."""
+
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from papers.models import SourceKind
+from papers.services import FetchError, IngestReport, http_fetch, source_ingest
+
+# What a directory contributes: the files that can hold papers, not READMEs or notes.
+INPUT_SUFFIXES = {".txt", ".xml", ".rss", ".atom", ".json"}
+
+
+class Command(BaseCommand):
+    help = (
+        "Ingest Daily Papers dumps, arXiv RSS/Atom/API responses, other RSS/Atom feeds and "
+        "Hugging Face daily papers JSON from files, directories, URLs or '-' (standard input). "
+        "Each input is one transaction: a bad one is rejected whole and the others still go in."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
+        parser.add_argument(
+            "--format",
+            choices=SourceKind.values,
+            help="Read every input as this format instead of detecting it from the content.",
+        )
+        parser.add_argument(
+            "--year",
+            type=int,
+            help="The capture year of dumps whose page shows no year (default: this year).",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Read and count; write nothing.")
+        parser.add_argument("--no-progress", action="store_true", help="Never show a progress bar.")
+
+    def handle(self, *args, **options) -> None:
+        show_progress = not options["no_progress"] and sys.stderr.isatty()
+        reports = []
+        for source in self._expand(options["inputs"]):
+            try:
+                with (
+                    _open(source) as (stream, size),
+                    _progress_bar(source, size, show_progress) as progress,
+                ):
+                    report = source_ingest(
+                        stream=stream,
+                        source=source,
+                        kind=options["format"],
+                        year=options["year"],
+                        dry_run=options["dry_run"],
+                        progress=progress,
+                    )
+            except (OSError, FetchError) as exc:
+                report = IngestReport(source=source, rejected=1, error=_describe(source, exc))
+            reports.append(report)
+        self._summarize(reports, dry_run=options["dry_run"])
+        rejected = sum(report.rejected for report in reports)
+        if rejected:
+            failed = sum(1 for report in reports if report.error)
+            raise CommandError(
+                f"{rejected} papers rejected from {failed} of {len(reports)} inputs."
+            )
+
+    def _expand(self, inputs: list[str]) -> Iterator[str]:
+        for item in inputs:
+            path = Path(item)
+            if item != "-" and not _is_url(item) and path.is_dir():
+                files = sorted(p for p in path.rglob("*") if p.is_file())
+                wanted = [p for p in files if p.suffix.lower() in INPUT_SUFFIXES]
+                if skipped := [p.name for p in files if p not in wanted]:
+                    self.stderr.write(f"{item}: skipping {', '.join(skipped)} (not a data file)")
+                yield from map(str, wanted)
+            else:
+                yield item
+
+    def _summarize(self, reports: list[IngestReport], *, dry_run: bool) -> None:
+        columns = ("new", "updated", "unchanged", "rejected")
+        width = max([len("source"), *(len(r.source) for r in reports)])
+        header = f"{'source':<{width}}  {'format':<10}" + "".join(f"{c:>10}" for c in columns)
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for report in reports:
+            counts = "".join(f"{getattr(report, c):>10,}" for c in columns)
+            self.stdout.write(f"{report.source:<{width}}  {report.format or '?':<10}{counts}")
+        totals = "".join(f"{sum(getattr(r, c) for r in reports):>10,}" for c in columns)
+        self.stdout.write("-" * len(header))
+        self.stdout.write(f"{'total':<{width}}  {'':<10}{totals}")
+        for report in reports:
+            if report.error:
+                self.stderr.write(self.style.ERROR(f"rejected: {report.error}"))
+        if dry_run:
+            self.stdout.write(self.style.WARNING("Dry run: nothing was written."))
+
+
+def _is_url(item: str) -> bool:
+    return item.startswith(("http://", "https://"))
+
+
+def _describe(source: str, exc: Exception) -> str:
+    if isinstance(exc, FetchError):
+        return str(exc)
+    return f"{source}: {getattr(exc, 'strerror', None) or exc}"
+
+
+@contextmanager
+def _open(source: str) -> Iterator[tuple[BinaryIO, int | None]]:
+    """A seekable binary stream for a path, a URL or '-', with its size when known."""
+    if source == "-":
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+            while chunk := sys.stdin.buffer.read(64 * 1024):
+                spool.write(chunk)
+            size = spool.tell()
+            spool.seek(0)
+            yield spool, size
+    elif _is_url(source):
+        with http_fetch(source).body as body:
+            size = body.seek(0, 2)
+            body.seek(0)
+            yield body, size
+    else:
+        with open(source, "rb") as stream:
+            yield stream, Path(source).stat().st_size
+
+
+@contextmanager
+def _progress_bar(source: str, size: int | None, enabled: bool):
+    if not enabled:
+        yield None
+        return
+    with tqdm(
+        total=size, desc=Path(source).name[:30], unit="B", unit_scale=True, leave=False
+    ) as bar:
+
+        def advance(position: int) -> None:
+            bar.update(position - bar.n)
+
+        yield advance

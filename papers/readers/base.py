@@ -1,0 +1,118 @@
+"""What every reader returns: plain records, and one error type that says where input went wrong."""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+from papers.models import SourceKind
+from papers.readers.tex import detex
+
+GITHUB_URL_RE = re.compile(r"https?://(?:www\.)?github\.com/[\w.-]+/[\w.-]+", re.IGNORECASE)
+ARXIV_ID_RE = re.compile(
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?"
+)
+TITLE_KEY_MAX = 500
+
+
+class ReaderError(ValueError):
+    """Input that is not what its format says. `where` is "line N" or "item N" when known."""
+
+    def __init__(self, message: str, *, line: int | None = None, item: int | None = None):
+        self.message = message
+        self.line = line
+        self.item = item
+        super().__init__(self.describe())
+
+    @property
+    def where(self) -> str:
+        if self.line is not None:
+            return f"line {self.line}"
+        if self.item is not None:
+            return f"item {self.item}"
+        return ""
+
+    def describe(self, source: str = "") -> str:
+        location = ":".join(str(part) for part in (source, self.where) if part)
+        return f"{location}: {self.message}" if location else self.message
+
+
+@dataclass(slots=True)
+class PaperRecord:
+    """One paper as a source describes it. None or empty means "this source does not say"."""
+
+    title: str
+    source: SourceKind
+    abstract: str = ""
+    arxiv_id: str | None = None
+    authors: list[str] = field(default_factory=list)
+    author_count: int | None = None
+    org_handle: str | None = None
+    org_name: str | None = None
+    categories: list[str] = field(default_factory=list)
+    published_on: date | None = None
+    listed_on: date | None = None
+    upvotes: int | None = None
+    code_url: str = ""
+    url: str = ""
+    announce_type: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.authors and self.author_count is None:
+            self.author_count = len(self.authors)
+        if not self.code_url:
+            self.code_url = find_code_url(self.abstract)
+        if not self.url and self.arxiv_id:
+            self.url = f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def title_key(self) -> str:
+        return title_key(self.title)
+
+
+def title_key(title: str) -> str:
+    """Case, punctuation and white space ignored: "LFM2: Technical report" == "lfm2 technical REPORT"."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())[:TITLE_KEY_MAX]
+
+
+def clean_text(text: str) -> str:
+    """Collapse runs of white space (feeds wrap titles and abstracts over several lines)."""
+    return " ".join(text.split())
+
+
+def find_code_url(text: str) -> str:
+    match = GITHUB_URL_RE.search(text or "")
+    return match.group(0).rstrip(".") if match else ""
+
+
+def parse_arxiv_id(text: str) -> str | None:
+    """The versionless arXiv id in an id, guid or URL: "oai:arXiv.org:2411.17700v1" -> "2411.17700"."""
+    match = ARXIV_ID_RE.search(text or "")
+    return match.group("id") if match else None
+
+
+def author_names(values: list[str]) -> list[str]:
+    """Names from author strings that may each hold several: "A, B (Lab, Univ), C and D".
+
+    Splits at top-level commas and "and", drops parenthesized affiliations, decodes TeX accents.
+    """
+    return [detex(name) for value in values for name in _split_authors(value)]
+
+
+def _split_authors(creators: str) -> list[str]:
+    names, depth, current = [], 0, []
+    for char in creators:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            names.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    names.append("".join(current))
+    result = []
+    for name in names:
+        name = re.sub(r"\([^()]*\)", "", name)
+        result.extend(part for part in re.split(r"\s+and\s+", clean_text(name)) if part)
+    return result

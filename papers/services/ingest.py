@@ -1,0 +1,281 @@
+"""Store what readers return: one row per paper, however many sources mention it.
+
+A record joins an existing paper by arXiv id, else by normalized title (a dump has no ids). Each
+file is one transaction, so a bad file writes nothing. Records go in batches: one query finds the
+batch's existing papers, then bulk writes create and update them, so a file of any size needs a
+few queries per thousand papers and memory for one batch.
+
+How a record updates a paper it matches:
+- title, abstract, authors, author count, organization, categories, code link: the latest source
+  that gives one wins (an arXiv `replace` is a new version of the paper);
+- arXiv id, URL, published date: filled in when the paper has none;
+- listed_on: the earliest listing day;
+- upvotes: the latest known count; each change appends an UpvoteObservation.
+"""
+
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from papers import readers
+from papers.models import (
+    Feed,
+    IngestRun,
+    Organization,
+    Paper,
+    PaperSource,
+    SourceKind,
+    UpvoteObservation,
+)
+from papers.readers import PaperRecord, ReaderError
+from papers.signals import papers_ingested
+
+BATCH_SIZE = 1000
+
+
+@dataclass
+class IngestReport:
+    source: str
+    format: str = ""
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    error: str = ""
+    run_id: int | None = None
+    paper_ids: list[int] = field(default_factory=list, repr=False)
+
+    @property
+    def read(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+
+def source_ingest(
+    *,
+    stream: BinaryIO,
+    source: str,
+    kind: str | None = None,
+    year: int | None = None,
+    dry_run: bool = False,
+    feed: Feed | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Read one seekable input and store its papers, all of them or (on bad input) none."""
+    report = IngestReport(source=source)
+    run = None if dry_run else IngestRun.objects.create(source=source[:1000], feed=feed)
+    records_read = 0
+
+    def counted(records: Iterable[PaperRecord]) -> Iterator[PaperRecord]:
+        nonlocal records_read
+        for record in records:
+            records_read += 1
+            yield record
+
+    try:
+        report.format = kind = SourceKind(kind) if kind else readers.detect(_peek(stream))
+        with transaction.atomic():
+            upsert = _Upsert(kind, report)
+            for batch in _batches(counted(readers.read(kind, stream, year=year)), BATCH_SIZE):
+                upsert(batch)
+                if progress:
+                    progress(stream.tell())
+            if dry_run:
+                transaction.set_rollback(True)
+    except ReaderError as exc:
+        # Every record read before the bad one is rejected with it, and so is the bad one.
+        _reject(report, exc.describe(source), rejected=records_read + 1)
+    except DatabaseError as exc:
+        _reject(report, f"{source}: the database refused the data: {exc}", rejected=records_read)
+    if run is not None:
+        _finish_run(run, report)
+    return report
+
+
+def _batches(items: Iterable[PaperRecord], size: int) -> Iterator[list[PaperRecord]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _peek(stream: BinaryIO) -> bytes:
+    head = stream.read(readers.SNIFF_BYTES)
+    stream.seek(0)
+    return head
+
+
+def _reject(report: IngestReport, message: str, *, rejected: int) -> None:
+    """Nothing of a bad file is stored, so none of it counts as new, updated or unchanged."""
+    report.rejected = rejected
+    report.new = report.updated = report.unchanged = 0
+    report.paper_ids = []
+    report.error = message
+
+
+def _finish_run(run: IngestRun, report: IngestReport) -> None:
+    run.format = report.format
+    run.status = IngestRun.Status.FAILED if report.error else IngestRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.new_count, run.updated_count = report.new, report.updated
+    run.unchanged_count, run.rejected_count = report.unchanged, report.rejected
+    run.errors = report.error
+    run.save()
+    report.run_id = run.pk
+    if report.paper_ids:
+        paper_ids = report.paper_ids
+        transaction.on_commit(
+            lambda: papers_ingested.send(sender=IngestRun, run_id=run.pk, paper_ids=paper_ids)
+        )
+
+
+class _Upsert:
+    """Upserts batches of records from one source, keeping an organization cache between them."""
+
+    def __init__(self, kind: SourceKind, report: IngestReport):
+        self.kind = kind
+        self.report = report
+        self.now = timezone.now()
+        self.organizations: dict[str, Organization] = {}
+
+    def __call__(self, records: list[PaperRecord]) -> None:
+        self._load_organizations(records)
+        by_id, by_key = self._existing(records)
+        created: list[Paper] = []
+        changed: dict[int, tuple[Paper, set[str]]] = {}
+        observations: list[UpvoteObservation] = []
+        matched: dict[int, Paper] = {}
+        for record in records:
+            paper = _find(record, by_id, by_key)
+            is_new = paper is None
+            if is_new:
+                paper = Paper(first_seen_at=self.now, updated_at=self.now)
+                created.append(paper)
+            elif paper.pk:
+                matched[paper.pk] = paper
+            fields = _merge(paper, record, self.organizations.get(record.org_handle or ""))
+            if record.upvotes is not None and (is_new or record.upvotes != paper.upvotes):
+                paper.upvotes = record.upvotes
+                fields.add("upvotes")
+                observations.append(self._observation(paper, record.upvotes))
+            by_key[paper.title_key].append(paper)
+            if paper.arxiv_id:
+                by_id[paper.arxiv_id] = paper
+            self._count(paper, fields, is_new, changed)
+        self._write(created, changed, observations)
+        self._record_sources(created, matched)
+
+    def _existing(self, records: list[PaperRecord]):
+        ids = {r.arxiv_id for r in records if r.arxiv_id}
+        keys = {r.title_key for r in records}
+        by_id: dict[str, Paper] = {}
+        by_key: dict[str, list[Paper]] = defaultdict(list)
+        for paper in Paper.objects.filter(Q(arxiv_id__in=ids) | Q(title_key__in=keys)):
+            if paper.arxiv_id:
+                by_id[paper.arxiv_id] = paper
+            by_key[paper.title_key].append(paper)
+        return by_id, by_key
+
+    def _count(self, paper: Paper, fields: set[str], is_new: bool, changed: dict) -> None:
+        if is_new:
+            self.report.new += 1
+        elif fields:
+            self.report.updated += 1
+            if paper.pk:  # papers created earlier in this batch are written whole anyway
+                changed.setdefault(paper.pk, (paper, set()))[1].update(fields)
+        else:
+            self.report.unchanged += 1
+
+    def _observation(self, paper: Paper, upvotes: int) -> UpvoteObservation:
+        return UpvoteObservation(
+            paper=paper, observed_at=self.now, upvotes=upvotes, source=self.kind
+        )
+
+    def _load_organizations(self, records: list[PaperRecord]) -> None:
+        names = {r.org_handle: r.org_name or r.org_handle for r in records if r.org_handle}
+        missing = names.keys() - self.organizations.keys()
+        if missing:
+            found = Organization.objects.filter(handle__in=missing)
+            self.organizations.update((org.handle, org) for org in found)
+            Organization.objects.bulk_create(
+                [
+                    Organization(handle=h, name=names[h])
+                    for h in missing - self.organizations.keys()
+                ],
+                ignore_conflicts=True,
+            )
+            found = Organization.objects.filter(handle__in=missing - self.organizations.keys())
+            self.organizations.update((org.handle, org) for org in found)
+        for handle, name in names.items():
+            organization = self.organizations[handle]
+            if organization.name != name:
+                organization.name = name
+                organization.save(update_fields=["name"])
+
+    def _write(self, created: list[Paper], changed: dict, observations: list) -> None:
+        Paper.objects.bulk_create(created)
+        if changed:
+            fields = set().union(*(f for _, f in changed.values())) | {"updated_at"}
+            papers = [paper for paper, _ in changed.values()]
+            for paper in papers:
+                paper.updated_at = self.now
+            Paper.objects.bulk_update(papers, sorted(fields))
+        UpvoteObservation.objects.bulk_create(observations)
+        self.report.paper_ids.extend(p.pk for p in created)
+        self.report.paper_ids.extend(changed)
+
+    def _record_sources(self, created: list[Paper], matched: dict[int, Paper]) -> None:
+        known = set(
+            PaperSource.objects.filter(paper_id__in=matched, kind=self.kind).values_list(
+                "paper_id", flat=True
+            )
+        )
+        PaperSource.objects.bulk_create(
+            PaperSource(paper=paper, kind=self.kind, first_seen_at=self.now)
+            for paper in itertools.chain(created, matched.values())
+            if paper.pk not in known
+        )
+
+
+def _find(record: PaperRecord, by_id: dict, by_key: dict) -> Paper | None:
+    if record.arxiv_id and (paper := by_id.get(record.arxiv_id)):
+        return paper
+    for candidate in by_key.get(record.title_key, ()):
+        # Same title but two different arXiv ids: two papers.
+        if not (record.arxiv_id and candidate.arxiv_id):
+            return candidate
+    return None
+
+
+def _merge(paper: Paper, record: PaperRecord, organization: Organization | None) -> set[str]:
+    """Apply a record to a paper by the rules in this module's docstring; the fields it changed."""
+    changed: set[str] = set()
+
+    def put(name: str, value: object) -> None:
+        if getattr(paper, name) != value:
+            setattr(paper, name, value)
+            changed.add(name)
+
+    latest = {
+        "title": record.title,
+        "title_key": record.title_key,
+        "abstract": record.abstract,
+        "authors": record.authors,
+        "author_count": record.author_count,
+        "organization_id": organization.pk if organization else None,
+        "categories": record.categories,
+        "code_url": record.code_url,
+    }
+    for name, value in latest.items():
+        if value:
+            put(name, value)
+    for name in ("arxiv_id", "url", "published_on"):
+        if not getattr(paper, name) and getattr(record, name):
+            put(name, getattr(record, name))
+    if record.listed_on and (paper.listed_on is None or record.listed_on < paper.listed_on):
+        put("listed_on", record.listed_on)
+    return changed

@@ -1,0 +1,74 @@
+"""Run a real Celery worker process against the test database and a real broker."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_database_url() -> str:
+    """The URL of the database the tests are using, for processes started by a test."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"])
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{credentials}@{host}/{db['NAME']}"
+
+
+@contextmanager
+def celery_worker(broker_url: str, *, log: Path) -> Iterator[dict[str, str]]:
+    """A worker on a queue of its own; yields the environment that sends tasks to it."""
+    queue = f"paperwire-test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": "tests-only-not-a-secret",
+        "DATABASE_URL": test_database_url(),
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+        "--queues", queue, "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--loglevel", "INFO",
+    ]  # fmt: skip
+    with open(log, "wb") as output:
+        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+        try:
+            yield env
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+
+
+def celery_call(env: dict[str, str], task: str, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "config", "call", task, "--queue",
+         env["CELERY_TASK_DEFAULT_QUEUE"], *args],
+        cwd=ROOT, env=env, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+
+
+def wait_until(condition, *, timeout: float, interval: float = 0.25) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()

@@ -1,0 +1,104 @@
+"""Fixtures shared by the whole suite: the real inputs in ../shared, services, a loopback server."""
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+DUMPS = SHARED / "dumps"
+FEEDS = SHARED / "feeds"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    if not (DUMPS.is_dir() and FEEDS.is_dir()):
+        pytest.skip(f"the real inputs are not at {SHARED} (clone the repo beside shared/)")
+    return SHARED
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip when a service is absent on a laptop; fail when CI says every service must be there."""
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError as exc:
+        reason = f"{name} is not reachable at {host}:{port} ({exc})"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{reason}, and REQUIRE_SERVICES=1 requires it")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    require_service("Redis", "127.0.0.1", 6379)
+    return "redis://127.0.0.1:6379/14"
+
+
+@dataclass
+class Route:
+    body: bytes
+    status: int = 200
+    etag: str = ""
+    last_modified: str = ""
+    delay: float = 0.0
+    content_type: str = "application/xml"
+
+
+@dataclass
+class LoopbackServer:
+    """An HTTP server on 127.0.0.1 serving routes, honouring conditional GETs, logging requests."""
+
+    base_url: str
+    routes: dict[str, Route] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def serve(self, path: str, body: bytes, **options) -> str:
+        self.routes[path] = Route(body=body, **options)
+        return self.base_url + path
+
+
+@pytest.fixture
+def http_server() -> Iterator[LoopbackServer]:
+    stop = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            server.requests.append((self.path, dict(self.headers)))
+            route = server.routes.get(self.path)
+            if route is None:
+                self.send_error(404)
+                return
+            if route.delay:
+                stop.wait(route.delay)
+            if route.etag and self.headers.get("If-None-Match") == route.etag:
+                self.send_response(304)
+                self.end_headers()
+                return
+            self.send_response(route.status)
+            self.send_header("Content-Type", route.content_type)
+            self.send_header("Content-Length", str(len(route.body)))
+            if route.etag:
+                self.send_header("ETag", route.etag)
+            if route.last_modified:
+                self.send_header("Last-Modified", route.last_modified)
+            self.end_headers()
+            self.wfile.write(route.body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    server = LoopbackServer(base_url=f"http://127.0.0.1:{httpd.server_port}")
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    stop.set()
+    httpd.shutdown()
+    httpd.server_close()
