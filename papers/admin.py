@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -8,7 +9,6 @@ from papers.models import (
     IngestRun,
     Organization,
     Paper,
-    PaperSource,
     SourceKind,
     UpvoteObservation,
 )
@@ -23,7 +23,7 @@ class SourceFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(sources__kind=self.value())
+            return queryset.filter(sources__contains=self.value())
         return queryset
 
 
@@ -39,16 +39,8 @@ class UpvoteHistoryInline(admin.TabularInline):
         return False
 
 
-class PaperSourceInline(admin.TabularInline):
-    model = PaperSource
-    fields = ("kind", "first_seen_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name_plural = "Seen in"
-
-    def has_add_permission(self, request, obj=None):
-        return False
+# Links typed without a scheme are https (Django 6's default).
+URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
 def _set_flag(request, queryset, field: str, value: bool, verb: str) -> None:
@@ -74,15 +66,21 @@ class PaperAdmin(admin.ModelAdmin):
     list_select_related = ("organization",)
     list_per_page = 50
     autocomplete_fields = ("organization",)
-    readonly_fields = ("first_seen_at", "updated_at", "upvotes")
+    readonly_fields = ("first_seen_at", "updated_at", "upvotes", "seen_in")
     fieldsets = (
         (None, {"fields": ("title", "abstract", "arxiv_id", "url", "code_url")}),
         ("Authors", {"fields": ("authors", "author_count", "organization", "categories")}),
         ("Dates", {"fields": ("published_on", "listed_on", "first_seen_at", "updated_at")}),
+        ("Sources", {"fields": ("seen_in",)}),
         ("Curation", {"fields": ("hidden", "featured", "upvotes")}),
     )
-    inlines = (PaperSourceInline, UpvoteHistoryInline)
+    inlines = (UpvoteHistoryInline,)
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     actions = ("hide", "unhide", "feature", "unfeature")
+
+    @admin.display(description="seen in")
+    def seen_in(self, paper: Paper) -> str:
+        return ", ".join(paper.source_labels) or "—"
 
     @admin.display(description="arXiv", ordering="arxiv_id")
     def arxiv_link(self, paper: Paper) -> str:
@@ -127,6 +125,7 @@ class FeedAdmin(admin.ModelAdmin):
     search_fields = ("name", "url")
     readonly_fields = ("last_status", "last_fetched_at", "last_error", "etag", "last_modified")
     fields = ("name", "url", "kind", "enabled", *readonly_fields)
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     actions = ("fetch_now",)
 
     @admin.display(description="last status", ordering="last_status")

@@ -46,6 +46,9 @@ class Paper(models.Model):
     url = models.URLField(max_length=500, blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The kinds of source that have mentioned it, space-separated ("arxiv daily-dump"): a column
+    # rather than a table, since ingest writes it for every paper. No kind is part of another.
+    sources = models.CharField(max_length=100, blank=True, editable=False)
     hidden = models.BooleanField(default=False, help_text="Never shown on the site or in digests.")
     featured = models.BooleanField(default=False, help_text="Shown first.")
 
@@ -57,24 +60,12 @@ class Paper(models.Model):
         return self.title
 
     @property
+    def source_labels(self) -> list[str]:
+        return [SourceKind(kind).label for kind in self.sources.split()]
+
+    @property
     def arxiv_url(self) -> str:
         return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
-
-
-class PaperSource(models.Model):
-    """One row per kind of source that has mentioned a paper (for filtering and provenance)."""
-
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="sources")
-    kind = models.CharField(max_length=20, choices=SourceKind.choices)
-    first_seen_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["paper", "kind"], name="paper_source_unique_kind")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}"
 
 
 class UpvoteObservation(models.Model):

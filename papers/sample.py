@@ -88,7 +88,8 @@ def sample_papers(count: int, *, today: date, seed: int = 7) -> Iterator[SampleP
         yield SamplePaper(
             title=f"{name}: {rng.choice(['Efficient', 'Scalable', 'Robust', 'Faithful'])} {topic}",
             abstract=abstract,
-            arxiv_id=f"{today:%y%m}.{10000 + index:05d}",
+            # Five digits after the dot, as arXiv's ids: each 100,000 papers move back a year.
+            arxiv_id=f"{today.year % 100 - index // 100_000:02d}{today:%m}.{index % 100_000:05d}",
             published_on=today - timedelta(days=age),
             upvotes=rng.choice([0, 0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89]),
             author_count=None if with_org else len(authors),

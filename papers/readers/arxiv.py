@@ -6,6 +6,7 @@ file. feedparser (see `feed.py`) reads every other RSS/Atom feed, which are smal
 check that both readers agree on the real arXiv samples.
 """
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -71,37 +72,41 @@ def read(stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord]:
         raise ReaderError(f"arXiv reports an error instead of papers: {channel_title!r}")
 
 
-def _record(item: ET.Element, number: int) -> PaperRecord:
-    def text(*tags: str) -> str:
-        for tag in tags:
-            found = item.find(tag)
-            if found is not None and found.text and found.text.strip():
-                return found.text.strip()
-        return ""
+# An RSS item's and an Atom entry's children, by the field they give.
+FIELD_TAGS = {
+    "guid": "id", f"{ATOM}id": "id", "link": "link",
+    "title": "title", f"{ATOM}title": "title",
+    "description": "abstract", f"{ATOM}summary": "abstract",
+    "pubDate": "date", f"{ATOM}published": "date", f"{ATOM}updated": "updated",
+    f"{ARXIV}announce_type": "announce_type",
+}  # fmt: skip
 
-    identifier = text("guid", f"{ATOM}id") or text("link")
+
+def _record(item: ET.Element, number: int) -> PaperRecord:
+    fields, authors, categories, links = _children(item)
+    identifier = fields.get("id") or fields.get("link", "")
     if API_ERROR_PREFIX in identifier:
-        raise ReaderError(f"arXiv API error: {clean_text(text(f'{ATOM}summary'))}", item=number)
-    arxiv_id = parse_arxiv_id(identifier) or parse_arxiv_id(_atom_link(item))
+        raise ReaderError(f"arXiv API error: {clean_text(fields.get('abstract', ''))}", item=number)
+    arxiv_id = parse_arxiv_id(identifier) or parse_arxiv_id(" ".join(links))
     if not arxiv_id:
         raise ReaderError(f"no arXiv id in the entry's id {identifier!r}", item=number)
-    title = clean_text(text("title", f"{ATOM}title"))
+    title = clean_text(fields.get("title", ""))
     if not title:
         raise ReaderError(f"the entry for arXiv:{arxiv_id} has no title", item=number)
 
-    abstract = text("description", f"{ATOM}summary")
-    announce_type = text(f"{ARXIV}announce_type") or None
+    abstract = fields.get("abstract", "")
+    announce_type = fields.get("announce_type")
     if prefix := LISTING_PREFIX_RE.match(abstract):
         announce_type = announce_type or prefix["type"]
         abstract = abstract[prefix.end() :]
-    stamp = _parse_date(text("pubDate", f"{ATOM}published", f"{ATOM}updated"), number)
+    stamp = _parse_date(fields.get("date") or fields.get("updated", ""), number)
     listing = announce_type is not None
     return PaperRecord(
         title=title,
         abstract=clean_text(abstract),
         arxiv_id=arxiv_id,
-        authors=_authors(item),
-        categories=_categories(item),
+        authors=author_names(authors),
+        categories=list(dict.fromkeys(categories)),
         # A listing's date is the day arXiv announced the item; the API's `published` is v1's date.
         listed_on=stamp if listing else None,
         published_on=stamp if not listing or announce_type in ("new", "cross") else None,
@@ -110,33 +115,45 @@ def _record(item: ET.Element, number: int) -> PaperRecord:
     )
 
 
-def _authors(item: ET.Element) -> list[str]:
-    names = [name.text or "" for name in item.iterfind(f"{ATOM}author/{ATOM}name")]
-    return author_names(names or [el.text or "" for el in item.iterfind(f"{DC}creator")])
-
-
-def _categories(item: ET.Element) -> list[str]:
-    terms = [el.get("term") or "" for el in item.iterfind(f"{ATOM}category")]
-    terms += [el.text or "" for el in item.iterfind("category")]
-    return list(dict.fromkeys(term.strip() for term in terms if term.strip()))
-
-
-def _atom_link(item: ET.Element) -> str:
-    for link in item.iterfind(f"{ATOM}link"):
-        if link.get("rel", "alternate") == "alternate":
-            return link.get("href", "")
-    return ""
+def _children(item: ET.Element) -> tuple[dict[str, str], list[str], list[str], list[str]]:
+    """One pass over an item's children: single fields, authors, categories, alternate links."""
+    fields: dict[str, str] = {}
+    authors: list[str] = []
+    categories: list[str] = []
+    links: list[str] = []
+    for child in item:
+        tag, text = child.tag, (child.text or "").strip()
+        if name := FIELD_TAGS.get(tag):
+            if text and name not in fields:
+                fields[name] = text
+        elif tag == f"{DC}creator":
+            authors.append(text)
+        elif tag == f"{ATOM}author":
+            authors.append(child.findtext(f"{ATOM}name", ""))
+        elif tag == "category" and text:
+            categories.append(text)
+        elif tag == f"{ATOM}category" and child.get("term"):
+            categories.append(child.get("term").strip())
+        elif tag == f"{ATOM}link" and child.get("rel", "alternate") == "alternate":
+            links.append(child.get("href", ""))
+    return fields, authors, categories, links
 
 
 def _parse_date(value: str, number: int) -> date | None:
     if not value:
         return None
     try:
-        if value[:4].isdigit():
-            return datetime.fromisoformat(value).date()
-        return parsedate_to_datetime(value).date()
+        return _date_of(value)
     except (TypeError, ValueError):
         raise ReaderError(f"unreadable date {value!r}", item=number) from None
+
+
+@functools.lru_cache(maxsize=64)
+def _date_of(value: str) -> date:
+    """A listing repeats one date thousands of times: parse each once."""
+    if value[:4].isdigit():
+        return datetime.fromisoformat(value).date()
+    return parsedate_to_datetime(value).date()
 
 
 def _local(tag: str) -> str:

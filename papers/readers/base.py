@@ -13,6 +13,9 @@ ARXIV_ID_RE = re.compile(
     r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?"
 )
 TITLE_KEY_MAX = 500
+NOT_ALPHANUMERIC_RE = re.compile(r"[\W_]+")
+AUTHOR_SEPARATOR_RE = re.compile(r",|\s+and\s+")
+AFFILIATION_RE = re.compile(r"\([^()]*\)")
 
 
 class ReaderError(ValueError):
@@ -56,8 +59,10 @@ class PaperRecord:
     code_url: str = ""
     url: str = ""
     announce_type: str | None = None
+    title_key: str = field(init=False)
 
     def __post_init__(self) -> None:
+        self.title_key = title_key(self.title)
         if self.authors and self.author_count is None:
             self.author_count = len(self.authors)
         if not self.code_url:
@@ -65,24 +70,25 @@ class PaperRecord:
         if not self.url and self.arxiv_id:
             self.url = f"https://arxiv.org/abs/{self.arxiv_id}"
 
-    @property
-    def title_key(self) -> str:
-        return title_key(self.title)
-
 
 def title_key(title: str) -> str:
     """Case, punctuation and white space ignored: "LFM2: Technical report" == "lfm2 technical REPORT"."""
     folded = unicodedata.normalize("NFKC", title).casefold()
-    return "".join(ch for ch in folded if ch.isalnum())[:TITLE_KEY_MAX]
+    return NOT_ALPHANUMERIC_RE.sub("", folded)[:TITLE_KEY_MAX]
 
 
 def clean_text(text: str) -> str:
-    """Collapse runs of white space (feeds wrap titles and abstracts over several lines)."""
-    return " ".join(text.split())
+    """Collapse runs of white space (feeds wrap titles and abstracts over several lines).
+
+    NUL characters go too: JSON may carry them and PostgreSQL refuses them in text.
+    """
+    return " ".join(text.replace("\x00", "").split())
 
 
 def find_code_url(text: str) -> str:
-    match = GITHUB_URL_RE.search(text or "")
+    if not text or "github.com" not in text.lower():  # cheap test first: most abstracts have none
+        return ""
+    match = GITHUB_URL_RE.search(text)
     return match.group(0).rstrip(".") if match else ""
 
 
@@ -101,6 +107,12 @@ def author_names(values: list[str]) -> list[str]:
 
 
 def _split_authors(creators: str) -> list[str]:
+    if "(" not in creators:  # the common case, without affiliations
+        return [
+            name
+            for part in AUTHOR_SEPARATOR_RE.split(clean_text(creators))
+            if (name := part.strip())
+        ]
     names, depth, current = [], 0, []
     for char in creators:
         depth += char == "("
@@ -111,8 +123,9 @@ def _split_authors(creators: str) -> list[str]:
         else:
             current.append(char)
     names.append("".join(current))
-    result = []
-    for name in names:
-        name = re.sub(r"\([^()]*\)", "", name)
-        result.extend(part for part in re.split(r"\s+and\s+", clean_text(name)) if part)
-    return result
+    return [
+        name
+        for raw in names
+        for part in AUTHOR_SEPARATOR_RE.split(AFFILIATION_RE.sub("", raw))
+        if (name := clean_text(part))
+    ]

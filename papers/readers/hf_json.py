@@ -61,9 +61,12 @@ def _record(item: Any, number: int) -> PaperRecord:
         title=title,
         abstract=clean_text(str(paper.get("summary") or item.get("summary") or "")),
         arxiv_id=arxiv_id.strip(),
-        authors=[str(a["name"]) for a in authors if isinstance(a, dict) and a.get("name")],
-        org_handle=organization.get("name") or None,
-        org_name=organization.get("fullname") or organization.get("name") or None,
+        authors=[
+            clean_text(str(a["name"])) for a in authors if isinstance(a, dict) and a.get("name")
+        ],
+        org_handle=clean_text(str(organization.get("name") or "")) or None,
+        org_name=clean_text(str(organization.get("fullname") or organization.get("name") or ""))
+        or None,
         published_on=_day(paper.get("publishedAt"), "publishedAt", number),
         listed_on=_day(paper.get("submittedOnDailyAt"), "submittedOnDailyAt", number),
         upvotes=upvotes,

@@ -29,14 +29,19 @@ from papers.models import (
     IngestRun,
     Organization,
     Paper,
-    PaperSource,
     SourceKind,
     UpvoteObservation,
 )
 from papers.readers import PaperRecord, ReaderError
+from papers.services.bulk import insert_many
 from papers.signals import papers_ingested
 
 BATCH_SIZE = 1000
+# What an ingest reads of an existing paper and may write back (curation flags are never touched).
+MERGED_FIELDS = (
+    "title", "title_key", "abstract", "arxiv_id", "authors", "author_count", "organization_id",
+    "categories", "published_on", "listed_on", "upvotes", "code_url", "url", "sources",
+)  # fmt: skip
 
 
 @dataclass
@@ -133,6 +138,37 @@ def _finish_run(run: IngestRun, report: IngestReport) -> None:
         )
 
 
+NEW_PAPER_DEFAULTS = {
+    field.attname: field.get_default
+    for field in Paper._meta.concrete_fields
+    if not field.primary_key
+}
+
+
+class _Stored:
+    """An existing paper's merged fields: lighter than a model instance, made one if it changes."""
+
+    __slots__ = ("pk", *MERGED_FIELDS)
+
+    def __init__(self, row: tuple) -> None:
+        for name, value in zip(self.__slots__, row, strict=True):
+            setattr(self, name, value)
+
+    def as_paper(self, **extra) -> Paper:
+        return Paper(**{name: getattr(self, name) for name in self.__slots__}, **extra)
+
+
+class _New(_Stored):
+    """A paper this ingest creates: every column, with the model's defaults; `insert_many` writes it."""
+
+    __slots__ = tuple(name for name in NEW_PAPER_DEFAULTS if name not in _Stored.__slots__)
+
+    def __init__(self, **values) -> None:
+        for name, default in NEW_PAPER_DEFAULTS.items():
+            setattr(self, name, values[name] if name in values else default())
+        self.pk = None
+
+
 class _Upsert:
     """Upserts batches of records from one source, keeping an organization cache between them."""
 
@@ -145,42 +181,45 @@ class _Upsert:
     def __call__(self, records: list[PaperRecord]) -> None:
         self._load_organizations(records)
         by_id, by_key = self._existing(records)
-        created: list[Paper] = []
-        changed: dict[int, tuple[Paper, set[str]]] = {}
-        observations: list[UpvoteObservation] = []
-        matched: dict[int, Paper] = {}
+        created: list[_New] = []
+        changed: dict[int, tuple[_Stored, set[str]]] = {}
+        upvotes_seen: list[tuple[_Stored, int]] = []
         for record in records:
             paper = _find(record, by_id, by_key)
             is_new = paper is None
             if is_new:
-                paper = Paper(first_seen_at=self.now, updated_at=self.now)
+                paper = _New(first_seen_at=self.now, updated_at=self.now)
                 created.append(paper)
-            elif paper.pk:
-                matched[paper.pk] = paper
+            old_key = paper.title_key
             fields = _merge(paper, record, self.organizations.get(record.org_handle or ""))
+            if self.kind not in paper.sources.split():
+                paper.sources = " ".join(sorted([*paper.sources.split(), self.kind]))
+                fields.add("sources")
             if record.upvotes is not None and (is_new or record.upvotes != paper.upvotes):
                 paper.upvotes = record.upvotes
                 fields.add("upvotes")
-                observations.append(self._observation(paper, record.upvotes))
-            by_key[paper.title_key].append(paper)
+                upvotes_seen.append((paper, record.upvotes))
+            if paper.title_key != old_key:  # later records in this batch must find it
+                by_key[paper.title_key].append(paper)
             if paper.arxiv_id:
                 by_id[paper.arxiv_id] = paper
             self._count(paper, fields, is_new, changed)
-        self._write(created, changed, observations)
-        self._record_sources(created, matched)
+        self._write(created, changed, upvotes_seen)
 
     def _existing(self, records: list[PaperRecord]):
         ids = {r.arxiv_id for r in records if r.arxiv_id}
         keys = {r.title_key for r in records}
-        by_id: dict[str, Paper] = {}
-        by_key: dict[str, list[Paper]] = defaultdict(list)
-        for paper in Paper.objects.filter(Q(arxiv_id__in=ids) | Q(title_key__in=keys)):
+        by_id: dict[str, _Stored] = {}
+        by_key: dict[str, list[_Stored]] = defaultdict(list)
+        matches = Paper.objects.filter(Q(arxiv_id__in=ids) | Q(title_key__in=keys))
+        for row in matches.values_list(*_Stored.__slots__):
+            paper = _Stored(row)
             if paper.arxiv_id:
                 by_id[paper.arxiv_id] = paper
             by_key[paper.title_key].append(paper)
         return by_id, by_key
 
-    def _count(self, paper: Paper, fields: set[str], is_new: bool, changed: dict) -> None:
+    def _count(self, paper, fields: set[str], is_new: bool, changed: dict) -> None:
         if is_new:
             self.report.new += 1
         elif fields:
@@ -189,11 +228,6 @@ class _Upsert:
                 changed.setdefault(paper.pk, (paper, set()))[1].update(fields)
         else:
             self.report.unchanged += 1
-
-    def _observation(self, paper: Paper, upvotes: int) -> UpvoteObservation:
-        return UpvoteObservation(
-            paper=paper, observed_at=self.now, upvotes=upvotes, source=self.kind
-        )
 
     def _load_organizations(self, records: list[PaperRecord]) -> None:
         names = {r.org_handle: r.org_name or r.org_handle for r in records if r.org_handle}
@@ -216,32 +250,26 @@ class _Upsert:
                 organization.name = name
                 organization.save(update_fields=["name"])
 
-    def _write(self, created: list[Paper], changed: dict, observations: list) -> None:
-        Paper.objects.bulk_create(created)
+    def _write(self, created: list[_New], changed: dict, upvotes_seen: list) -> None:
+        insert_many(Paper, created)
         if changed:
             fields = set().union(*(f for _, f in changed.values())) | {"updated_at"}
-            papers = [paper for paper, _ in changed.values()]
-            for paper in papers:
-                paper.updated_at = self.now
+            papers = [stored.as_paper(updated_at=self.now) for stored, _ in changed.values()]
             Paper.objects.bulk_update(papers, sorted(fields))
-        UpvoteObservation.objects.bulk_create(observations)
+        insert_many(
+            UpvoteObservation,
+            [
+                UpvoteObservation(
+                    paper_id=paper.pk, observed_at=self.now, upvotes=upvotes, source=self.kind
+                )
+                for paper, upvotes in upvotes_seen  # papers created above now have their pk
+            ],
+        )
         self.report.paper_ids.extend(p.pk for p in created)
         self.report.paper_ids.extend(changed)
 
-    def _record_sources(self, created: list[Paper], matched: dict[int, Paper]) -> None:
-        known = set(
-            PaperSource.objects.filter(paper_id__in=matched, kind=self.kind).values_list(
-                "paper_id", flat=True
-            )
-        )
-        PaperSource.objects.bulk_create(
-            PaperSource(paper=paper, kind=self.kind, first_seen_at=self.now)
-            for paper in itertools.chain(created, matched.values())
-            if paper.pk not in known
-        )
 
-
-def _find(record: PaperRecord, by_id: dict, by_key: dict) -> Paper | None:
+def _find(record: PaperRecord, by_id: dict, by_key: dict) -> _Stored | None:
     if record.arxiv_id and (paper := by_id.get(record.arxiv_id)):
         return paper
     for candidate in by_key.get(record.title_key, ()):
@@ -251,7 +279,7 @@ def _find(record: PaperRecord, by_id: dict, by_key: dict) -> Paper | None:
     return None
 
 
-def _merge(paper: Paper, record: PaperRecord, organization: Organization | None) -> set[str]:
+def _merge(paper: _Stored, record: PaperRecord, organization: Organization | None) -> set[str]:
     """Apply a record to a paper by the rules in this module's docstring; the fields it changed."""
     changed: set[str] = set()
 

@@ -151,3 +151,11 @@ def test_a_bad_entry_after_a_thousand_good_ones_writes_none_of_them(tmp_path, ru
     assert not Paper.objects.exists()
     run = IngestRun.objects.get()
     assert run.rejected_count == 1201
+
+
+def test_nul_characters_in_json_text_are_dropped_not_fatal(tmp_path, run_ingest):
+    path = tmp_path / "nul.json"
+    path.write_bytes(hf({"id": "2501.00009", "title": "Null\u0000 Title", "summary": "A\u0000b"}))
+    result = run_ingest(path)
+    assert result.code == 0, result.err
+    assert Paper.objects.get().title == "Null Title"

@@ -74,7 +74,10 @@ class Command(BaseCommand):
                 files = sorted(p for p in path.rglob("*") if p.is_file())
                 wanted = [p for p in files if p.suffix.lower() in INPUT_SUFFIXES]
                 if skipped := [p.name for p in files if p not in wanted]:
-                    self.stderr.write(f"{item}: skipping {', '.join(skipped)} (not a data file)")
+                    self.stderr.write(
+                        f"{item}: skipping {', '.join(skipped)} (not a data file)",
+                        style_func=self.style.WARNING,
+                    )
                 yield from map(str, wanted)
             else:
                 yield item

@@ -1,0 +1,86 @@
+"""A leaner `bulk_create` for the ingest hot path.
+
+`QuerySet.bulk_create` compiles every value through the generic field machinery, which costs more
+than the database's own work when a file brings 100,000 papers (measured: 14,000 rows/s for
+Paper, against a target of 10,000 papers/s for the whole ingest). This helper builds the same
+multi-row INSERT ... RETURNING once per chunk and converts only the values that need it (JSON,
+dates, times); plain strings, numbers and booleans go to the driver as they are. Objects get
+their primary keys, as with bulk_create. Signals and `save()` are skipped, as with bulk_create.
+"""
+
+import functools
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connections, models, router
+
+PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+    models.AutoField,
+)
+
+
+def insert_many(model: type[models.Model], objects: Sequence[Any]) -> None:
+    """INSERT `objects` in as few statements as the database allows, setting their pks.
+
+    An object is a model instance or anything with the model's field attnames as attributes.
+    """
+    if not objects:
+        return
+    connection = connections[router.db_for_write(model)]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        model.objects.bulk_create(objects)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    converters = [_converter(field, connection) for field in fields]
+    attnames = [field.attname for field in fields]
+    quote = connection.ops.quote_name
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    head = (
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in fields)}) VALUES "
+    )
+    tail = f" RETURNING {quote(model._meta.pk.column)}"
+    rows_per_statement = max(1, _max_parameters(connection) // len(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), rows_per_statement):
+            chunk = objects[start : start + rows_per_statement]
+            params = [
+                convert(getattr(obj, attname))
+                for obj in chunk
+                for attname, convert in zip(attnames, converters, strict=True)
+            ]
+            cursor.execute(head + ", ".join([row_sql] * len(chunk)) + tail, params)
+            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                if isinstance(obj, models.Model):
+                    obj._state.adding = False
+                    obj._state.db = connection.alias
+
+
+def _converter(field: models.Field, connection) -> Callable[[Any], Any]:
+    if isinstance(field, PLAIN_FIELDS) and not isinstance(field, models.JSONField):
+        return _same
+
+    def convert(value: Any) -> Any:
+        return field.get_db_prep_save(value, connection)
+
+    if isinstance(field, models.DateField):  # and DateTimeField: a batch repeats a few values
+        return functools.lru_cache(maxsize=256)(convert)
+    return convert
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _max_parameters(connection) -> int:
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return connection.features.max_query_params or 65535

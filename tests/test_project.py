@@ -1,0 +1,155 @@
+"""The project's own wiring: settings from the environment, docker-compose, Procfile, Makefile."""
+
+import importlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_SOURCE = (ROOT / "config" / "settings.py").read_text()
+
+
+def settings_in(env: dict[str, str], expression: str):
+    """Evaluate an expression over config.settings in a fresh process with exactly this env."""
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        f"print(json.dumps({expression}, default=str))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "EMAIL_", "ANYMAIL_", "CELERY_", "SECRET_", "DEBUG"))}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result
+
+
+def test_settings_come_from_the_environment():
+    result = settings_in(
+        {
+            "SECRET_KEY": "s3cret",
+            "DATABASE_URL": "postgres://paper:pw@db.internal:5433/papers",
+            "REDIS_URL": "redis://cache.internal:6379/2",
+            "EMAIL_BACKEND": "anymail.backends.mailgun.EmailBackend",
+            "EMAIL_HOST": "smtp.internal",
+            "EMAIL_PORT": "2525",
+            "DEFAULT_FROM_EMAIL": "Papers <p@example.org>",
+            "ANYMAIL_MAILGUN_API_KEY": "key-123",
+            "ALLOWED_HOSTS": "papers.example.org, www.papers.example.org",
+            "SITE_URL": "https://papers.example.org/",
+        },
+        "[settings.DATABASES['default']['HOST'], settings.DATABASES['default']['PORT'],"
+        " settings.DATABASES['default']['NAME'], settings.CELERY_BROKER_URL,"
+        " settings.CACHES['default']['LOCATION'], settings.EMAIL_BACKEND, settings.EMAIL_HOST,"
+        " settings.EMAIL_PORT, settings.DEFAULT_FROM_EMAIL, settings.ANYMAIL, settings.ALLOWED_HOSTS,"
+        " settings.SITE_URL, settings.DEBUG, settings.CELERY_BEAT_SCHEDULER]",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        "db.internal", 5433, "papers", "redis://cache.internal:6379/2",
+        "redis://cache.internal:6379/2", "anymail.backends.mailgun.EmailBackend", "smtp.internal",
+        2525, "Papers <p@example.org>", {"MAILGUN_API_KEY": "key-123"},
+        ["papers.example.org", "www.papers.example.org"], "https://papers.example.org", False,
+        "django_celery_beat.schedulers:DatabaseScheduler",
+    ]  # fmt: skip
+
+
+def test_the_embedded_defaults_need_no_service(tmp_path):
+    result = settings_in(
+        {"DEBUG": "1", "PAPERWIRE_VAR_DIR": str(tmp_path)},
+        "[settings.DATABASES['default']['ENGINE'], str(settings.DATABASES['default']['NAME']),"
+        " settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in']]",
+    )
+    assert result.returncode == 0, result.stderr
+    engine, name, broker, folder = json.loads(result.stdout)
+    assert engine == "django.db.backends.sqlite3"
+    assert name == str(tmp_path / "paperwire.sqlite3")
+    assert broker == "filesystem://"
+    assert folder == str(tmp_path / "broker")
+
+
+def test_production_without_a_secret_key_refuses_to_start():
+    result = settings_in({}, "settings.SECRET_KEY")
+    assert result.returncode != 0
+    assert "Set SECRET_KEY (or DEBUG=1 for local development)." in result.stderr
+
+
+def test_a_malformed_boolean_is_a_clear_error():
+    result = settings_in({"DEBUG": "maybe"}, "settings.DEBUG")
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+class TestDockerCompose:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+
+    def test_it_has_the_whole_stack(self):
+        assert set(self.services) == {"web", "worker", "beat", "postgres", "redis", "mailpit"}
+
+    def test_web_worker_and_beat_reuse_one_anchored_django_service(self):
+        text = (ROOT / "docker-compose.yml").read_text()
+        assert "x-django: &django" in text
+        assert text.count("<<: *django") == 3
+        django_service = self.compose["x-django"]
+        for name in ("web", "worker", "beat"):
+            service = self.services[name]
+            assert service["build"] == django_service["build"] == "."
+            assert service["environment"] == django_service["environment"]
+        assert (ROOT / "Dockerfile").is_file()
+
+    def test_the_commands_name_modules_that_exist(self):
+        web = self.services["web"]["command"]
+        match = re.search(r"gunicorn (\w+(?:\.\w+)*):(\w+)", web)
+        assert match and "manage.py migrate" in web
+        module = importlib.import_module(match[1])
+        assert callable(getattr(module, match[2]))
+        for name, verb in (("worker", "worker"), ("beat", "beat")):
+            command = self.services[name]["command"].split()
+            assert command[:4] == ["celery", "-A", "config", verb]
+        assert importlib.import_module("config").celery_app.main == "paperwire"
+
+    def test_the_environment_it_sets_is_what_settings_read(self):
+        environment = self.compose["x-django"]["environment"]
+        for key in environment:
+            assert f'"{key}"' in SETTINGS_SOURCE, f"settings never read {key}"
+        assert environment["EMAIL_HOST"].endswith("mailpit}")
+        assert "postgres:5432" in environment["DATABASE_URL"]
+        assert environment["REDIS_URL"].startswith("redis://redis:6379")
+        assert self.services["mailpit"]["image"].startswith("axllent/mailpit")
+        assert self.services["postgres"]["image"].startswith("postgres:")
+        assert self.services["redis"]["image"].startswith("redis:")
+
+    def test_the_django_services_wait_for_healthy_databases(self):
+        depends = self.compose["x-django"]["depends_on"]
+        assert depends == {
+            "postgres": {"condition": "service_healthy"},
+            "redis": {"condition": "service_healthy"},
+        }
+        assert (
+            "healthcheck" in self.services["postgres"] and "healthcheck" in self.services["redis"]
+        )
+
+
+def test_the_procfile_runs_web_worker_and_beat():
+    processes = dict(
+        line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
+    )
+    assert set(processes) == {"web", "worker", "beat"}
+    assert processes["web"].startswith("python manage.py runserver")
+    assert processes["worker"].startswith("celery -A config worker")
+    assert processes["beat"].startswith("celery -A config beat")
+
+
+@pytest.mark.parametrize("target", ["run", "test", "install", "lint"])
+def test_the_makefile_has_the_readme_targets(target):
+    assert re.search(rf"^{target}:", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert f"make {target}" in (ROOT / "README.md").read_text() or target in ("install", "lint")
