@@ -82,11 +82,15 @@ def clean_text(text: str) -> str:
 
     NUL characters go too: JSON may carry them and PostgreSQL refuses them in text.
     """
+    # Most text is clean: skip the copy. isprintable() is False for every white space character
+    # but the plain space, and for NUL.
+    if text.isprintable() and "  " not in text:
+        return text.strip()
     return " ".join(text.replace("\x00", "").split())
 
 
 def find_code_url(text: str) -> str:
-    if not text or "github.com" not in text.lower():  # cheap test first: most abstracts have none
+    if not text or "github.com" not in text.casefold():  # cheap test first: most have none
         return ""
     match = GITHUB_URL_RE.search(text)
     return match.group(0).rstrip(".") if match else ""

@@ -148,25 +148,22 @@ NEW_PAPER_DEFAULTS = {
 class _Stored:
     """An existing paper's merged fields: lighter than a model instance, made one if it changes."""
 
-    __slots__ = ("pk", *MERGED_FIELDS)
+    FIELDS = ("pk", *MERGED_FIELDS)
 
     def __init__(self, row: tuple) -> None:
-        for name, value in zip(self.__slots__, row, strict=True):
-            setattr(self, name, value)
+        self.__dict__.update(zip(self.FIELDS, row, strict=True))
 
     def as_paper(self, **extra) -> Paper:
-        return Paper(**{name: getattr(self, name) for name in self.__slots__}, **extra)
+        return Paper(**{name: getattr(self, name) for name in self.FIELDS}, **extra)
 
 
 class _New(_Stored):
     """A paper this ingest creates: every column, with the model's defaults; `insert_many` writes it."""
 
-    __slots__ = tuple(name for name in NEW_PAPER_DEFAULTS if name not in _Stored.__slots__)
-
     def __init__(self, **values) -> None:
+        self.pk = None
         for name, default in NEW_PAPER_DEFAULTS.items():
             setattr(self, name, values[name] if name in values else default())
-        self.pk = None
 
 
 class _Upsert:
@@ -212,7 +209,7 @@ class _Upsert:
         by_id: dict[str, _Stored] = {}
         by_key: dict[str, list[_Stored]] = defaultdict(list)
         matches = Paper.objects.filter(Q(arxiv_id__in=ids) | Q(title_key__in=keys))
-        for row in matches.values_list(*_Stored.__slots__):
+        for row in matches.values_list(*_Stored.FIELDS):
             paper = _Stored(row)
             if paper.arxiv_id:
                 by_id[paper.arxiv_id] = paper
