@@ -208,7 +208,7 @@ class _Upsert:
         keys = {r.title_key for r in records}
         by_id: dict[str, _Stored] = {}
         by_key: dict[str, list[_Stored]] = defaultdict(list)
-        matches = Paper.objects.filter(Q(arxiv_id__in=ids) | Q(title_key__in=keys))
+        matches = Paper.objects.filter(Q(arxiv_id__in=ids) | Q(title_key__in=keys)).order_by()
         for row in matches.values_list(*_Stored.FIELDS):
             paper = _Stored(row)
             if paper.arxiv_id:
