@@ -5,6 +5,7 @@ console), so `make run` needs no external service; production sets the environme
 """
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -146,6 +147,10 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Paperwire <papers@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where List-Unsubscribe's mailto: points; the ESP or a person processes what arrives there.
+NEWSLETTER_UNSUBSCRIBE_MAILBOX = os.environ.get(
+    "NEWSLETTER_UNSUBSCRIBE_MAILBOX", parseaddr(DEFAULT_FROM_EMAIL)[1] or "unsubscribe@localhost"
+)
 ANYMAIL = {
     key.removeprefix("ANYMAIL_"): value
     for key, value in os.environ.items()
@@ -165,6 +170,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {

@@ -1,0 +1,59 @@
+"""The tokens in links we email: signed and expiring where a click confirms or manages, opaque
+where a mail client must act without a session (RFC 8058 one-click unsubscribe)."""
+
+from datetime import timedelta
+
+from django.core import signing
+
+from newsletter.models import Subscriber
+
+CONFIRM_MAX_AGE = timedelta(days=7)
+MANAGE_MAX_AGE = timedelta(days=90)  # every email carries a fresh one
+CONFIRM_SALT = "newsletter.confirm"
+MANAGE_SALT = "newsletter.manage"
+
+
+class InvalidToken(Exception):
+    """A link that was tampered with, has expired, or names someone who is gone."""
+
+    def __init__(self, expired: bool = False):
+        self.expired = expired
+        super().__init__("expired" if expired else "invalid")
+
+
+def confirm_token(subscriber: Subscriber) -> str:
+    # The address is signed too, so a link sent to an old address cannot confirm a new one.
+    return signing.dumps([subscriber.token, subscriber.email.lower()], salt=CONFIRM_SALT)
+
+
+def manage_token(subscriber: Subscriber) -> str:
+    return signing.dumps(subscriber.token, salt=MANAGE_SALT)
+
+
+def subscriber_for_confirm(token: str) -> Subscriber:
+    opaque, email = _load(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    subscriber = Subscriber.objects.filter(token=opaque, email__iexact=email).first()
+    if subscriber is None:
+        raise InvalidToken()
+    return subscriber
+
+
+def subscriber_for_manage(token: str) -> Subscriber:
+    opaque = _load(token, salt=MANAGE_SALT, max_age=MANAGE_MAX_AGE)
+    return subscriber_for_opaque(opaque)
+
+
+def subscriber_for_opaque(token: str) -> Subscriber:
+    subscriber = Subscriber.objects.filter(token=token).first() if isinstance(token, str) else None
+    if subscriber is None:
+        raise InvalidToken()
+    return subscriber
+
+
+def _load(token: str, *, salt: str, max_age: timedelta):
+    try:
+        return signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired:
+        raise InvalidToken(expired=True) from None
+    except (signing.BadSignature, ValueError, TypeError):
+        raise InvalidToken() from None
