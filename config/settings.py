@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_celery_beat",
     "anymail",
+    "django_ratelimit",
     "papers",
     "newsletter",
 ]
@@ -108,12 +109,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# Rate limits (django-ratelimit) count in the cache. Django's own RedisCache increments
+# atomically, though django-ratelimit lists only django-redis (W001). Without Redis, the local
+# stack has one web process, so its in-memory cache is the only one there is (E003).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # Celery: Redis when configured, otherwise a broker that lives in files under var/broker.
 BROKER_DIR = VAR_DIR / "broker"

@@ -1,11 +1,82 @@
 """Writes for the newsletter: what subscribers do, as functions views and commands share."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from newsletter.models import Subscriber
+from newsletter.models import Subscriber, Subscription, Topic
 
 SUPPRESSED = (Subscriber.Status.BOUNCED, Subscriber.Status.COMPLAINED)
+SUBSCRIBED = (Subscriber.Status.ACTIVE, Subscriber.Status.PAUSED)
+
+
+def subscriber_signup(
+    *, email: str, rules: list[str], topics: list[Topic], preferences: dict
+) -> str:
+    """Sign an address up, or tell its owner how to manage it; what was sent, for logs and tests.
+
+    Every case looks the same to the visitor (no enumeration):
+    - a new, pending or unsubscribed address gets the confirmation email, and until it is
+      confirmed that is the only email it receives;
+    - an active or paused one gets a "manage your subscription" email, and nothing changes;
+    - a bounced or complained one gets nothing: it is suppressed.
+    """
+    from newsletter.tasks import send_confirmation, send_manage_link
+
+    with transaction.atomic():
+        subscriber = _locked_subscriber(email)
+        if subscriber is None or subscriber.status not in (*SUBSCRIBED, *SUPPRESSED):
+            subscriber = _save_pending(subscriber, email, rules, topics, preferences)
+            send_confirmation.delay_on_commit(subscriber.pk)
+            return "confirmation"
+        if subscriber.status in SUBSCRIBED:
+            send_manage_link.delay_on_commit(subscriber.pk)
+            return "manage_link"
+    return "nothing"
+
+
+def subscriber_update(
+    *, subscriber: Subscriber, rules: list[str], topics: list[Topic], preferences: dict
+) -> None:
+    with transaction.atomic():
+        for name, value in preferences.items():
+            setattr(subscriber, name, value)
+        subscriber.full_clean()
+        subscriber.save()
+        _replace_subscriptions(subscriber, rules, topics)
+
+
+def _locked_subscriber(email: str) -> Subscriber | None:
+    return Subscriber.objects.select_for_update().filter(email__iexact=email).first()
+
+
+def _save_pending(subscriber, email, rules, topics, preferences) -> Subscriber:
+    if subscriber is None:
+        subscriber = Subscriber(email=email)
+    subscriber.status = Subscriber.Status.PENDING
+    for name, value in preferences.items():
+        setattr(subscriber, name, value)
+    subscriber.full_clean(
+        exclude=["email"] if subscriber.pk else None,
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    try:
+        with transaction.atomic():
+            subscriber.save()
+    except IntegrityError:  # the same address signed up a moment ago, in another request
+        subscriber = Subscriber.objects.select_for_update().get(email__iexact=email)
+        if subscriber.status != Subscriber.Status.PENDING:
+            return subscriber
+    _replace_subscriptions(subscriber, rules, topics)
+    return subscriber
+
+
+def _replace_subscriptions(subscriber: Subscriber, rules: list[str], topics: list[Topic]) -> None:
+    subscriber.subscriptions.all().delete()
+    Subscription.objects.bulk_create(
+        [Subscription(subscriber=subscriber, rule=rule) for rule in rules]
+        + [Subscription(subscriber=subscriber, topic=topic) for topic in topics]
+    )
 
 
 def subscriber_confirm(*, subscriber: Subscriber) -> bool:

@@ -5,6 +5,8 @@ from newsletter import views
 app_name = "newsletter"
 
 urlpatterns = [
+    path("subscribe/", views.signup, name="signup"),
+    path("subscribe/preview/", views.rule_preview, name="rule_preview"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("manage/<str:token>/", views.manage, name="manage"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),

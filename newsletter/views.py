@@ -6,14 +6,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.decorators import ratelimit
 
+from newsletter.forms import PREFERENCES, SignupForm, SubscriptionForm
+from newsletter.rules import RuleError, parse
+from newsletter.selectors import papers_matching
 from newsletter.services import (
     subscriber_confirm,
     subscriber_delete,
     subscriber_export,
     subscriber_pause,
     subscriber_resume,
+    subscriber_signup,
     subscriber_unsubscribe,
+    subscriber_update,
 )
 from newsletter.tokens import (
     InvalidToken,
@@ -24,6 +31,13 @@ from newsletter.tokens import (
 )
 
 ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
+# Sends are capped per IP and per address. The per-address cap answers with the same page as
+# a successful signup, so it reveals nothing about the address.
+SIGNUP_IP_RATE = "20/h"
+SIGNUP_ADDRESS_RATE = "3/h"
+PREVIEW_RATE = "120/m"
+PREVIEW_DAYS = 7
+PREVIEW_SHOWN = 5
 
 
 @require_http_methods(["GET", "POST"])
@@ -85,15 +99,27 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         subscriber = subscriber_for_manage(token)
     except InvalidToken as exc:
         return _bad_link(request, expired=exc.expired, action="manage your subscription")
+    form = SubscriptionForm(initial=_current_choices(subscriber))
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "delete":
             subscriber_delete(subscriber=subscriber)
             return render(request, "newsletter/deleted.html")
-        if action not in MANAGE_ACTIONS:
+        if action == "save":
+            form = SubscriptionForm(request.POST)
+            if form.is_valid():
+                subscriber_update(
+                    subscriber=subscriber,
+                    rules=form.cleaned_data["rules"],
+                    topics=list(form.cleaned_data["topics"]),
+                    preferences=form.preferences(),
+                )
+                return redirect(request.path + "?saved=1")
+        elif action in MANAGE_ACTIONS:
+            MANAGE_ACTIONS[action](subscriber=subscriber)
+            return redirect(request.path)
+        else:
             return HttpResponse("Unknown action.", status=400, content_type="text/plain")
-        MANAGE_ACTIONS[action](subscriber=subscriber)
-        return redirect(request.path)
     if request.GET.get("format") == "json":
         response = JsonResponse(
             subscriber_export(subscriber=subscriber), json_dumps_params={"indent": 2}
@@ -104,6 +130,74 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "subscriber": subscriber,
         "subscriptions": subscriber.subscriptions.select_related("topic"),
         "confirmed": request.GET.get("confirmed") == "1",
+        "saved": request.GET.get("saved") == "1",
         "unsubscribe_token": subscriber.token,
+        "form": form,
+        "preview_days": PREVIEW_DAYS,
     }
-    return render(request, "newsletter/manage.html", context)
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "newsletter/manage.html", context, status=status)
+
+
+def _current_choices(subscriber) -> dict:
+    subscriptions = list(subscriber.subscriptions.all())
+    return {
+        "rules": "\n".join(s.rule for s in subscriptions if s.rule and not s.topic_id),
+        "topics": [s.topic_id for s in subscriptions if s.topic_id],
+        **{name: getattr(subscriber, name) for name in PREFERENCES},
+    }
+
+
+def _address_key(group: str, request: HttpRequest) -> str:
+    return request.POST.get("email", "").strip().lower()
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=SIGNUP_IP_RATE, method="POST", block=False)
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and getattr(request, "limited", False):
+        return render(request, "newsletter/rate_limited.html", status=429)
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        over_cap = is_ratelimited(
+            request, group="signup-address", key=_address_key, rate=SIGNUP_ADDRESS_RATE,
+            method="POST", increment=True,
+        )  # fmt: skip
+        if not over_cap:
+            subscriber_signup(
+                email=form.cleaned_data["email"],
+                rules=form.cleaned_data["rules"],
+                topics=list(form.cleaned_data["topics"]),
+                preferences=form.preferences(),
+            )
+        return render(request, "newsletter/check_inbox.html", {"email": form.cleaned_data["email"]})
+    return render(
+        request,
+        "newsletter/signup.html",
+        {"form": form, "preview_days": PREVIEW_DAYS},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET"])
+@ratelimit(key="ip", rate=PREVIEW_RATE, block=False)
+def rule_preview(request: HttpRequest) -> JsonResponse:
+    """The live preview on the signup form: what a rule would have matched in the last days."""
+    if getattr(request, "limited", False):
+        return JsonResponse({"error": "Too many previews; wait a minute."}, status=429)
+    try:
+        rule = parse(request.GET.get("rule", ""))
+    except RuleError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    matches = list(papers_matching(rule, days=PREVIEW_DAYS))
+    return JsonResponse(
+        {
+            "rule": rule.text,
+            "days": PREVIEW_DAYS,
+            "count": len(matches),
+            "papers": [
+                {"id": pk, "title": title, "url": reverse("paper", args=[pk])}
+                for pk, title in matches[:PREVIEW_SHOWN]
+            ],
+        }
+    )

@@ -1,3 +1,4 @@
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
@@ -49,6 +50,8 @@ class Paper(models.Model):
     # The kinds of source that have mentioned it, space-separated ("arxiv daily-dump"): a column
     # rather than a table, since ingest writes it for every paper. No kind is part of another.
     sources = models.CharField(max_length=100, blank=True, editable=False)
+    # Kept by a PostgreSQL trigger (migration 0003) and GIN-indexed; unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
     hidden = models.BooleanField(default=False, help_text="Never shown on the site or in digests.")
     featured = models.BooleanField(default=False, help_text="Shown first.")
 

@@ -170,3 +170,43 @@ def test_the_manage_link_email_carries_the_manage_and_unsubscribe_links(subscrib
     assert f"/manage/{manage_token(subscriber)}/" in message.body
     assert f"/unsubscribe/{subscriber.token}/" in message.body
     assert "List-Unsubscribe" in message.extra_headers
+
+
+def test_the_manage_page_changes_topics_and_schedule(client, subscriber):
+    url = f"/manage/{manage_token(subscriber)}/"
+    form = client.get(url).content.decode()
+    assert "secret-rule" in form  # the current rule fills the form
+    response = client.post(
+        url,
+        {
+            "action": "save", "rules": "verilog\nrtl -survey", "frequency": "weekly",
+            "send_weekday": "4", "send_hour": "18", "timezone": "Asia/Tokyo",
+            "min_upvotes": "", "max_papers": "5",
+        },
+        follow=True,
+    )  # fmt: skip
+    assert "Your changes are saved" in response.content.decode()
+    subscriber.refresh_from_db()
+    assert (subscriber.frequency, subscriber.send_weekday, subscriber.send_hour) == (
+        "weekly",
+        4,
+        18,
+    )
+    assert (subscriber.timezone, subscriber.max_papers, subscriber.min_upvotes) == (
+        "Asia/Tokyo",
+        5,
+        0,
+    )
+    assert sorted(s.rule for s in subscriber.subscriptions.all()) == ["rtl -survey", "verilog"]
+
+
+def test_a_bad_change_on_the_manage_page_keeps_what_was_there(client, subscriber):
+    url = f"/manage/{manage_token(subscriber)}/"
+    response = client.post(url, {"action": "save", "rules": "OR", "frequency": "daily",
+                                 "send_weekday": "0", "send_hour": "8", "timezone": "UTC",
+                                 "max_papers": "10"})  # fmt: skip
+    assert response.status_code == 400
+    assert "OR needs a term before it" in response.content.decode()
+    assert [s.rule for s in subscriber.subscriptions.all()] == [
+        'secret-rule "speculative decoding"'
+    ]

@@ -1,0 +1,95 @@
+import zoneinfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from newsletter.models import Subscriber, Topic
+from newsletter.rules import RuleError, parse
+
+MAX_RULES = 10
+TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime"})
+HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
+PREFERENCES = ("frequency", "send_weekday", "send_hour", "timezone", "min_upvotes", "max_papers")
+
+
+class SubscriptionForm(forms.Form):
+    """What a subscriber follows and when; the signup form and the manage page share it."""
+
+    rules = forms.CharField(
+        label="Your topics",
+        required=False,
+        max_length=MAX_RULES * 301,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text="One rule per line, e.g. <code>quantization -survey</code> or "
+        '<code>"speculative decoding" OR title:drafting</code>.',
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label="Curated topics",
+        queryset=Topic.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    frequency = forms.ChoiceField(
+        choices=Subscriber.Frequency.choices,
+        initial=Subscriber.Frequency.DAILY,
+        widget=forms.RadioSelect,
+    )
+    send_weekday = forms.TypedChoiceField(
+        label="Day (weekly)", choices=Subscriber.Weekday.choices, coerce=int, initial=0
+    )
+    send_hour = forms.TypedChoiceField(label="Hour", choices=HOURS, coerce=int, initial=8)
+    timezone = forms.ChoiceField(
+        label="Time zone", choices=[(name, name) for name in TIME_ZONES], initial="UTC"
+    )
+    min_upvotes = forms.IntegerField(
+        label="Minimum upvotes", min_value=0, max_value=100_000, initial=0, required=False
+    )
+    max_papers = forms.IntegerField(
+        label="Papers per digest, at most", min_value=1, max_value=50, initial=10
+    )
+
+    def clean_rules(self) -> list[str]:
+        lines = [" ".join(line.split()) for line in self.cleaned_data["rules"].splitlines()]
+        rules = [line for line in lines if line]
+        if len(rules) > MAX_RULES:
+            raise ValidationError(f"Follow at most {MAX_RULES} rules.")
+        errors = []
+        for number, rule in enumerate(rules, start=1):
+            try:
+                parse(rule)
+            except RuleError as exc:
+                prefix = f"Line {number}: " if len(rules) > 1 else ""
+                errors.append(ValidationError(prefix + str(exc)))
+        if errors:
+            raise ValidationError(errors)
+        return list(dict.fromkeys(rules))
+
+    def clean_min_upvotes(self) -> int:
+        return self.cleaned_data["min_upvotes"] or 0
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("rules") and not cleaned.get("topics"):
+            raise ValidationError(
+                "Follow at least one topic: write a rule or pick a curated topic."
+            )
+        return cleaned
+
+    def preferences(self) -> dict:
+        return {name: self.cleaned_data[name] for name in PREFERENCES}
+
+
+class SignupForm(SubscriptionForm):
+    field_order = ["email"]
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if any(char in email for char in "\r\n\x00,;<>"):
+            raise ValidationError("Enter one plain email address.")
+        return email

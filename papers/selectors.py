@@ -1,0 +1,66 @@
+"""Reads for the public site: the trending listing and a paper's page."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Max, Min, QuerySet
+
+from papers.models import Paper
+
+SPANS = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class Period:
+    span: str
+    start: date
+    end: date  # inclusive
+
+    @property
+    def label(self) -> str:
+        if self.span == "day":
+            return f"{self.start:%A, %B} {self.start.day}, {self.start.year}"
+        if self.span == "week":
+            return f"Week of {self.start:%B} {self.start.day}, {self.start.year}"
+        return f"{self.start:%B %Y}"
+
+
+def period_containing(day: date, span: str) -> Period:
+    if span == "week":
+        start = day - timedelta(days=day.weekday())
+        return Period(span, start, start + timedelta(days=6))
+    if span == "month":
+        last = calendar.monthrange(day.year, day.month)[1]
+        return Period(span, day.replace(day=1), day.replace(day=last))
+    return Period("day", day, day)
+
+
+def visible_papers() -> QuerySet:
+    return Paper.objects.filter(hidden=False).select_related("organization")
+
+
+def trending(period: Period) -> QuerySet:
+    """Papers listed in the period: featured first, then by upvotes (hidden never)."""
+    return (
+        visible_papers()
+        .filter(listed_on__range=(period.start, period.end))
+        .order_by("-featured", "-upvotes", "-pk")
+    )
+
+
+def latest_listing_day(*, on_or_before: date) -> date | None:
+    return (
+        visible_papers().filter(listed_on__lte=on_or_before).aggregate(day=Max("listed_on"))["day"]
+    )
+
+
+def neighbour_periods(period: Period) -> tuple[Period | None, Period | None]:
+    """The nearest earlier and later periods that list any paper."""
+    papers = Paper.objects.filter(hidden=False)
+    before = papers.filter(listed_on__lt=period.start).aggregate(day=Max("listed_on"))["day"]
+    after = papers.filter(listed_on__gt=period.end).aggregate(day=Min("listed_on"))["day"]
+    return (
+        period_containing(before, period.span) if before else None,
+        period_containing(after, period.span) if after else None,
+    )

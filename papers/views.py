@@ -1,0 +1,56 @@
+"""The public site: the trending listing, search, and a paper's page."""
+
+from datetime import date
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from papers.search import search_papers
+from papers.selectors import (
+    SPANS,
+    latest_listing_day,
+    neighbour_periods,
+    period_containing,
+    trending,
+    visible_papers,
+)
+
+PAGE_SIZE = 30
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        page = Paginator(search_papers(query), PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, "papers/search.html", {"query": query, "page": page})
+    span = request.GET.get("span", "day")
+    if span not in SPANS:
+        span = "day"
+    day = _day(request.GET.get("date"))
+    period = period_containing(day, span)
+    earlier, later = neighbour_periods(period)
+    page = Paginator(trending(period), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"period": period, "earlier": earlier, "later": later, "page": page, "spans": SPANS}
+    return render(request, "papers/trending.html", context)
+
+
+@require_GET
+def paper(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(
+        request, "papers/paper.html", {"paper": get_object_or_404(visible_papers(), pk=pk)}
+    )
+
+
+def _day(text: str | None) -> date:
+    """The day asked for, or the latest day with papers (today's listing may not be out yet)."""
+    today = timezone.localdate()
+    if text:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise Http404("Dates look like 2026-11-23.") from None
+    return latest_listing_day(on_or_before=today) or today

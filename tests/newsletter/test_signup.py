@@ -1,0 +1,192 @@
+"""Signing up: the form, double opt-in, no enumeration, rate limits, the live preview."""
+
+import re
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+
+from newsletter.models import Subscriber, Topic
+from papers.models import Paper
+
+# Real commits, so the emails queued after commit go out as they do in production.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FORM = {
+    "email": "ada@example.org",
+    "rules": 'quantization -survey\n"speculative decoding"',
+    "frequency": "weekly",
+    "send_weekday": "2",
+    "send_hour": "7",
+    "timezone": "Europe/Paris",
+    "min_upvotes": "3",
+    "max_papers": "8",
+}
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def sign_up(client, **changes):
+    return client.post("/subscribe/", {**FORM, **changes})
+
+
+def confirm_link(message) -> str:
+    return re.search(r"https?://\S+/confirm/\S+/", message.body).group(0)
+
+
+def test_the_form_asks_for_the_address_topics_schedule_and_limits(client):
+    Topic.objects.create(name="Hardware design", slug="hardware", rule="verilog OR rtl")
+    page = client.get("/subscribe/").content.decode()
+    for name in ("email", "rules", "topics", "frequency", "send_weekday", "send_hour", "timezone",
+                 "min_upvotes", "max_papers"):  # fmt: skip
+        assert f'name="{name}"' in page
+    assert "Hardware design" in page
+    assert '<label for="id_email">' in page
+
+
+def test_signing_up_creates_a_pending_subscriber_and_sends_only_the_confirmation(client):
+    response = sign_up(client)
+
+    assert response.status_code == 200
+    assert "Check your inbox" in response.content.decode()
+    subscriber = Subscriber.objects.get()
+    assert (subscriber.status, subscriber.frequency, subscriber.send_weekday) == (
+        "pending",
+        "weekly",
+        2,
+    )
+    assert (subscriber.send_hour, subscriber.timezone) == (7, "Europe/Paris")
+    assert (subscriber.min_upvotes, subscriber.max_papers) == (3, 8)
+    assert sorted(s.rule for s in subscriber.subscriptions.all()) == [
+        '"speculative decoding"',
+        "quantization -survey",
+    ]
+    [message] = mail.outbox
+    assert message.subject == "Confirm your Paperwire subscription"
+
+
+def test_confirming_from_the_email_activates_the_subscriber(client):
+    sign_up(client)
+    link = confirm_link(mail.outbox[0])
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    client.post("/" + path)
+    assert Subscriber.objects.get().status == "active"
+
+
+def test_every_kind_of_address_gets_the_same_page(client):
+    pages = []
+    sign_up(client, email="new@example.org")
+    pages.append(sign_up(client, email="fresh@example.org"))
+    pages.append(sign_up(client, email="new@example.org"))  # pending
+    Subscriber.objects.filter(email="new@example.org").update(status="active")
+    pages.append(sign_up(client, email="NEW@example.org"))  # active, other case
+    Subscriber.objects.filter(email="new@example.org").update(status="unsubscribed")
+    pages.append(sign_up(client, email="new@example.org"))
+    Subscriber.objects.filter(email="new@example.org").update(status="bounced")
+    pages.append(sign_up(client, email="new@example.org"))
+
+    bodies = {re.sub(r"\S+@example\.org", "ADDRESS", p.content.decode()) for p in pages}
+    bodies = {re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", b) for b in bodies}
+    assert len(bodies) == 1
+    assert {p.status_code for p in pages} == {200}
+
+
+def test_an_active_subscriber_is_sent_a_manage_link_and_nothing_changes(client):
+    sign_up(client)
+    Subscriber.objects.update(status="active")
+    mail.outbox.clear()
+    sign_up(client, email="ADA@example.org", rules="something else", frequency="daily")
+
+    subscriber = Subscriber.objects.get()
+    assert (subscriber.status, subscriber.frequency) == ("active", "weekly")
+    assert [m.subject for m in mail.outbox] == ["Your Paperwire subscription"]
+    assert "/manage/" in mail.outbox[0].body
+
+
+def test_an_unsubscribed_address_must_confirm_again(client):
+    sign_up(client)
+    Subscriber.objects.update(status="unsubscribed")
+    mail.outbox.clear()
+    sign_up(client, rules="verilog")
+    subscriber = Subscriber.objects.get()
+    assert subscriber.status == "pending"
+    assert [s.rule for s in subscriber.subscriptions.all()] == ["verilog"]
+    assert [m.subject for m in mail.outbox] == ["Confirm your Paperwire subscription"]
+
+
+def test_a_suppressed_address_is_sent_nothing(client):
+    sign_up(client)
+    Subscriber.objects.update(status="complained")
+    mail.outbox.clear()
+    sign_up(client)
+    assert mail.outbox == []
+    assert Subscriber.objects.get().status == "complained"
+
+
+def test_a_rule_that_does_not_parse_gets_a_clear_message_on_the_form(client):
+    response = sign_up(client, rules='quantization\n"speculative decoding')
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Line 2: This quote is never closed" in page
+    assert not Subscriber.objects.exists() and mail.outbox == []
+
+
+def test_a_topic_is_needed(client):
+    response = sign_up(client, rules="")
+    assert response.status_code == 400
+    assert "Follow at least one topic" in response.content.decode()
+
+
+def test_a_curated_topic_alone_is_enough(client):
+    topic = Topic.objects.create(name="Hardware", slug="hardware", rule="verilog OR rtl")
+    sign_up(client, rules="", topics=[topic.pk])
+    assert Subscriber.objects.get().subscriptions.get().topic == topic
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "ada@example.org\r\nBcc: victim@example.org",
+        "ada@example.org\nSubject: hi",
+        "ada@example.org, eve@example.org",
+        "Ada <ada@example.org>",
+    ],
+)
+def test_header_injection_through_the_email_field_is_rejected(client, email):
+    response = sign_up(client, email=email)
+    assert response.status_code == 400
+    assert not Subscriber.objects.exists() and mail.outbox == []
+
+
+def test_sends_to_one_address_are_capped_with_the_same_page(client):
+    pages = [sign_up(client) for _ in range(5)]
+    assert {p.status_code for p in pages} == {200}
+    assert len(mail.outbox) == 3  # SIGNUP_ADDRESS_RATE
+
+
+def test_signups_from_one_ip_are_capped(client):
+    codes = [sign_up(client, email=f"user{n}@example.org").status_code for n in range(22)]
+    assert codes[:20] == [200] * 20
+    assert codes[20:] == [429, 429]
+    assert len(mail.outbox) == 20
+
+
+def test_signup_needs_its_csrf_token():
+    assert Client(enforce_csrf_checks=True).post("/subscribe/", FORM).status_code == 403
+
+
+def test_the_live_preview_lists_recent_matches_and_explains_bad_rules(client):
+    Paper.objects.create(title="Quantized Transformers", title_key="qt", listed_on=date.today())
+    data = client.get("/subscribe/preview/", {"rule": "quantization"}).json()
+    assert data["count"] == 1 and data["days"] == 7
+    assert data["papers"][0]["title"] == "Quantized Transformers"
+    bad = client.get("/subscribe/preview/", {"rule": "OR x"})
+    assert bad.status_code == 400
+    assert bad.json()["error"].startswith("OR needs a term before it")
