@@ -1,6 +1,9 @@
+import csv
 import itertools
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -8,6 +11,8 @@ from django.utils.safestring import mark_safe
 from newsletter.models import Subscriber, Subscription, Topic
 from newsletter.rules import RuleError, parse
 from newsletter.selectors import papers_matching
+from newsletter.services import subscribers_suppress
+from newsletter.tasks import send_confirmation
 
 PREVIEW_DAYS = 7
 PREVIEW_LIMIT = 20
@@ -63,7 +68,47 @@ class SubscriptionInline(admin.TabularInline):
 class SubscriberAdmin(admin.ModelAdmin):
     list_display = ("email", "status", "frequency", "created_at", "confirmed_at")
     list_filter = ("status", "frequency")
-    search_fields = ("email",)
+    search_fields = ("email", "subscriptions__rule")
     date_hierarchy = "created_at"
     readonly_fields = ("created_at", "confirmed_at", "unsubscribed_at")
     inlines = (SubscriptionInline,)
+    actions = ("resend_confirmation", "suppress", "export_csv")
+
+    @admin.action(description="Resend the confirmation email (pending subscribers)")
+    def resend_confirmation(self, request: HttpRequest, queryset: QuerySet) -> None:
+        pending = list(
+            queryset.filter(status=Subscriber.Status.PENDING).values_list("pk", flat=True)
+        )
+        for subscriber_id in pending:
+            send_confirmation.delay_on_commit(subscriber_id)
+        skipped = queryset.count() - len(pending)
+        message = f"Queued {len(pending)} confirmation email{'s' if len(pending) != 1 else ''}."
+        if skipped:
+            message += f" Skipped {skipped} that are not pending."
+        messages.success(request, message)
+
+    @admin.action(description="Suppress (as a complaint): never email these addresses again")
+    def suppress(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = subscribers_suppress(subscriber_ids=list(queryset.values_list("pk", flat=True)))
+        messages.success(request, f"Suppressed {count} subscriber{'s' if count != 1 else ''}.")
+
+    @admin.action(description="Export selected subscribers as CSV")
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="subscribers.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["email", "status", "frequency", "created_at", "confirmed_at", "topics"])
+        for subscriber in queryset.prefetch_related("subscriptions__topic"):
+            topics = " | ".join(str(s) for s in subscriber.subscriptions.all())
+            writer.writerow([
+                _csv_safe(subscriber.email), subscriber.status, subscriber.frequency,
+                subscriber.created_at.isoformat(),
+                subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else "",
+                _csv_safe(topics),
+            ])  # fmt: skip
+        return response
+
+
+def _csv_safe(value: str) -> str:
+    """Spreadsheets run cells that start with = + - @ as formulas: make them text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -149,3 +149,12 @@ def subscriber_export(*, subscriber: Subscriber) -> dict:
             for s in subscriber.subscriptions.select_related("topic")
         ],
     }
+
+
+def subscribers_suppress(*, subscriber_ids: list[int]) -> int:
+    """An editor's suppression: these addresses are never emailed again (status complained)."""
+    return (
+        Subscriber.objects.filter(pk__in=subscriber_ids)
+        .exclude(status__in=SUPPRESSED)
+        .update(status=Subscriber.Status.COMPLAINED, unsubscribed_at=timezone.now())
+    )

@@ -70,10 +70,15 @@ def _record(item: Any, number: int) -> PaperRecord:
         published_on=_day(paper.get("publishedAt"), "publishedAt", number),
         listed_on=_day(paper.get("submittedOnDailyAt"), "submittedOnDailyAt", number),
         upvotes=upvotes,
-        code_url=str(paper.get("githubRepo") or ""),
+        code_url=_http_url(paper.get("githubRepo")),
         url=PAPER_PAGE.format(arxiv_id.strip()),
         source=SourceKind.HF_JSON,
     )
+
+
+def _http_url(value: Any) -> str:
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else ""
 
 
 def _day(value: Any, name: str, number: int) -> date | None:

@@ -41,3 +41,22 @@ def test_the_trending_page_ranks_pages_through_periods_and_searches(
     page.locator(".paper-card h2 a").first.click()
     page.get_by_role("heading", name="Abstract").wait_for()
     screenshot("paper")
+
+
+def test_no_script_in_a_paper_title_ever_runs(page, live_server):
+    from datetime import date
+
+    evil = Paper.objects.create(
+        title='Quantization <img src=x onerror="alert(1)"><script>alert(2)</script>',
+        title_key="evil", abstract="<script>alert(3)</script>", listed_on=date.today(),
+    )  # fmt: skip
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for path in ("/", "/?q=quantization", f"/papers/{evil.pk}/"):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("load")
+    page.goto(live_server.url + "/subscribe/")
+    page.get_by_label("Your topics").fill("quantization")
+    page.get_by_text("would have matched 1 paper").wait_for()
+    assert dialogs == []
+    assert "<script>alert(2)</script>" in page.locator(".preview").inner_text()
