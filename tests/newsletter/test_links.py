@@ -210,3 +210,12 @@ def test_a_bad_change_on_the_manage_page_keeps_what_was_there(client, subscriber
     assert [s.rule for s in subscriber.subscriptions.all()] == [
         'secret-rule "speculative decoding"'
     ]
+
+
+def test_an_expired_manage_link_says_so_and_changes_nothing(client, subscriber, monkeypatch):
+    url = f"/manage/{manage_token(subscriber)}/"
+    monkeypatch.setattr(tokens, "MANAGE_MAX_AGE", timedelta(seconds=-1))
+    response = client.post(url, {"action": "delete"})
+    assert response.status_code == 400
+    assert "This link has expired" in response.content.decode()
+    assert Subscriber.objects.filter(pk=subscriber.pk).exists()
