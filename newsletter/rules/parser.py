@@ -4,6 +4,7 @@
 person who typed the rule and names the column where the problem is.
 """
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -37,14 +38,18 @@ class Term:
     text: str  # as the subscriber wrote it, for showing which terms matched
 
     def found_in(self, document: Document) -> bool:
-        size = len(self.words)
-        for run in document.runs(self.field):
-            if size == 1:
-                if self.words[0] in run:
-                    return True
-            elif any(run[i : i + size] == self.words for i in range(len(run) - size + 1)):
-                return True
-        return False
+        words, size = self.words, len(self.words)
+        if size == 1:
+            return document.has(self.field, words[0])
+        if not all(document.has_pair(self.field, a, b) for a, b in itertools.pairwise(words)):
+            return False
+        if size == 2:
+            return True
+        return any(
+            run[i : i + size] == self.words
+            for run in document.runs(self.field)
+            for i in range(len(run) - size + 1)
+        )
 
 
 @dataclass(frozen=True)

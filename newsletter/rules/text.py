@@ -5,6 +5,7 @@ word. The same function reads rules and papers, so both sides always agree.
 """
 
 import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ def stem(word: str) -> str:
 
 def words(text: str) -> tuple[str, ...]:
     """The stemmed, case-folded words of `text`, in order."""
-    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    text = text or ""
+    # ASCII needs no Unicode normalization, and lower() is its casefold().
+    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
     return tuple(stem(word) for word in WORD_RE.findall(folded))
 
 
@@ -35,12 +38,31 @@ class Document:
     """
 
     fields: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    # Each field's distinct words and pairs of adjacent words: most terms are answered by a
+    # membership test, and a phrase by its pairs before any scan. Derived from `fields`.
+    words: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
+    pairs: dict[str, frozenset[tuple[str, str]]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        words = {n: frozenset(w for run in runs for w in run) for n, runs in self.fields.items()}
+        pairs = {
+            n: frozenset(p for run in runs for p in itertools.pairwise(run))
+            for n, runs in self.fields.items()
+        }
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "pairs", pairs)
 
     def runs(self, name: str) -> tuple[tuple[str, ...], ...]:
         return self.fields.get(name, ())
 
+    def has(self, name: str, word: str) -> bool:
+        return word in self.words.get(name, ())
+
+    def has_pair(self, name: str, first: str, second: str) -> bool:
+        return (first, second) in self.pairs.get(name, ())
+
     def vocabulary(self) -> set[str]:
-        return {word for runs in self.fields.values() for run in runs for word in run}
+        return set().union(*self.words.values())
 
 
 def document(
