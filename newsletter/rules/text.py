@@ -7,10 +7,11 @@ word. The same function reads rules and papers, so both sides always agree.
 import functools
 import itertools
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import snowballstemmer
+
+from papers.text import fold
 
 WORD_RE = re.compile(r"[^\W_]+")
 _stemmer = snowballstemmer.stemmer("english")
@@ -23,9 +24,7 @@ def stem(word: str) -> str:
 
 def words(text: str) -> tuple[str, ...]:
     """The stemmed, case-folded words of `text`, in order."""
-    text = text or ""
-    # ASCII needs no Unicode normalization, and lower() is its casefold().
-    folded = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
+    folded = fold(text or "")
     return tuple(stem(word) for word in WORD_RE.findall(folded))
 
 

@@ -1,12 +1,12 @@
 """What every reader returns: plain records, and one error type that says where input went wrong."""
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
 from papers.models import SourceKind
 from papers.readers.tex import detex
+from papers.text import fold
 
 GITHUB_URL_RE = re.compile(r"https?://(?:www\.)?github\.com/[\w.-]+/[\w.-]+", re.IGNORECASE)
 ARXIV_ID_RE = re.compile(
@@ -73,8 +73,7 @@ class PaperRecord:
 
 def title_key(title: str) -> str:
     """Case, punctuation and white space ignored: "LFM2: Technical report" == "lfm2 technical REPORT"."""
-    folded = unicodedata.normalize("NFKC", title).casefold()
-    return NOT_ALPHANUMERIC_RE.sub("", folded)[:TITLE_KEY_MAX]
+    return NOT_ALPHANUMERIC_RE.sub("", fold(title))[:TITLE_KEY_MAX]
 
 
 def clean_text(text: str) -> str:

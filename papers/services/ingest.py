@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.db import DatabaseError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from papers import readers
@@ -204,16 +203,27 @@ class _Upsert:
         self._write(created, changed, upvotes_seen)
 
     def _existing(self, records: list[PaperRecord]):
-        ids = {r.arxiv_id for r in records if r.arxiv_id}
-        keys = {r.title_key for r in records}
+        """The batch's stored papers: by arXiv id first, then by title for the records left.
+
+        Two narrow lookups instead of one OR: on a re-ingest of a feed every record is found by
+        id and the title lookup has nothing left to do.
+        """
         by_id: dict[str, _Stored] = {}
         by_key: dict[str, list[_Stored]] = defaultdict(list)
-        matches = Paper.objects.filter(Q(arxiv_id__in=ids) | Q(title_key__in=keys)).order_by()
-        for row in matches.values_list(*_Stored.FIELDS):
-            paper = _Stored(row)
-            if paper.arxiv_id:
-                by_id[paper.arxiv_id] = paper
-            by_key[paper.title_key].append(paper)
+
+        def load(**lookup) -> None:
+            for row in Paper.objects.filter(**lookup).order_by().values_list(*_Stored.FIELDS):
+                paper = _Stored(row)
+                if paper.arxiv_id:
+                    by_id[paper.arxiv_id] = paper
+                by_key[paper.title_key].append(paper)
+
+        ids = {r.arxiv_id for r in records if r.arxiv_id}
+        if ids:
+            load(arxiv_id__in=ids)
+        keys = {r.title_key for r in records if not (r.arxiv_id and r.arxiv_id in by_id)}
+        if keys:
+            load(title_key__in=keys)
         return by_id, by_key
 
     def _count(self, paper, fields: set[str], is_new: bool, changed: dict) -> None:

@@ -239,4 +239,10 @@ def test_a_large_file_is_written_in_batches_not_row_by_row():
     # (SQLite caps a statement at 999 parameters, so an insert of 1,000 papers is 16 statements).
     assert len(queries) <= 3000 / 25
     lookups = [q for q in queries if q["sql"].startswith('SELECT "papers_paper"')]
-    assert len(lookups) == 3  # one per batch of 1,000
+    assert len(lookups) == 6  # per batch of 1,000: by arXiv id, then by title for the rest
+
+    with CaptureQueriesContext(connection) as again:
+        report = source_ingest(stream=io.BytesIO(out.getvalue().encode()), source="big.xml")
+    assert report.unchanged == 3000
+    # Found by id, nothing left to look up by title; nothing to write but the run.
+    assert len([q for q in again if q["sql"].startswith('SELECT "papers_paper"')]) == 3
