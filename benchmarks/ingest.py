@@ -20,10 +20,11 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks._common import postgres_database  # noqa: E402
 
 TARGETS = {
     "first_pass_papers_per_s": 10_000,  # at least
@@ -93,16 +94,6 @@ def write_inputs(folder: Path, n: int) -> dict[str, Path]:
     with paths["arxiv"].open("w", encoding="utf-8") as out:
         write_arxiv_rss(sample_papers(n, today=DAY), out, day=DAY)
     return paths
-
-
-def postgres_database(server_url: str, name: str) -> str:
-    import psycopg
-
-    server = urlsplit(server_url)
-    with psycopg.connect(server._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return server._replace(path=f"/{name}").geturl()
 
 
 def best_of(repeat: int, kind: str, path: Path, make_url, name: str) -> dict:

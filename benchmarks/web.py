@@ -23,10 +23,11 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks._common import postgres_database  # noqa: E402
 
 TARGET_HOME_P95_MS = 50
 PAPERS_PER_DAY = 100
@@ -134,16 +135,6 @@ def seed(papers: int, subscribers: int, rng_seed: int) -> None:
         [Subscription(subscriber=s, rule=rng.choice(["quantization", "verilog rtl", '"speculative decoding"']))
          for s in Subscriber.objects.all()], batch_size=2000,
     )  # fmt: skip
-
-
-def postgres_database(server_url: str, name: str) -> str:
-    import psycopg
-
-    server = urlsplit(server_url)
-    with psycopg.connect(server._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return server._replace(path=f"/{name}").geturl()
 
 
 class gunicorn:
