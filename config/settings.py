@@ -202,6 +202,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Newsletter: how far back a new or edited subscription is matched.
+NEWSLETTER_MATCH_WINDOW_DAYS = int(os.environ.get("NEWSLETTER_MATCH_WINDOW_DAYS", "7"))
+
 # Papers: how feeds are fetched.
 PAPERS_USER_AGENT = os.environ.get(
     "PAPERS_USER_AGENT", f"Paperwire/0.1 (+{SITE_URL}; trending papers digest)"

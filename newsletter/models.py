@@ -130,3 +130,24 @@ class Subscription(models.Model):
         if self.rule:
             parts.append(self.rule)
         return " + ".join(parts)
+
+
+class Match(models.Model):
+    """A paper that a subscription's rule matched, with the subscriber's own words it contains.
+
+    Unique per (subscription, paper), so matching twice changes nothing.
+    """
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="matches")
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="matches")
+    terms = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        verbose_name_plural = "matches"
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "paper"], name="match_unique_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription} → {self.paper_id}"

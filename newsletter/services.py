@@ -72,11 +72,15 @@ def _save_pending(subscriber, email, rules, topics, preferences) -> Subscriber:
 
 
 def _replace_subscriptions(subscriber: Subscriber, rules: list[str], topics: list[Topic]) -> None:
+    from newsletter.tasks import match_subscriptions
+
     subscriber.subscriptions.all().delete()
-    Subscription.objects.bulk_create(
+    created = Subscription.objects.bulk_create(
         [Subscription(subscriber=subscriber, rule=rule) for rule in rules]
         + [Subscription(subscriber=subscriber, topic=topic) for topic in topics]
     )
+    # New and edited subscriptions are matched against the recent papers at once.
+    match_subscriptions.delay_on_commit([s.pk for s in created])
 
 
 def subscriber_confirm(*, subscriber: Subscriber) -> bool:

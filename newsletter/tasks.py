@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from newsletter import emails
+from newsletter import emails, matching
 from newsletter.models import Subscriber
 
 
@@ -18,3 +18,13 @@ def send_manage_link(subscriber_id: int) -> None:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is not None and subscriber.status in ("active", "paused"):
         emails.send_manage_link(subscriber)
+
+
+@shared_task
+def match_papers(paper_ids: list[int]) -> int:
+    return matching.papers_match(paper_ids=paper_ids)
+
+
+@shared_task
+def match_subscriptions(subscription_ids: list[int]) -> int:
+    return matching.subscriptions_match_recent(subscription_ids=subscription_ids)

@@ -1,0 +1,101 @@
+"""Store which papers each subscription matches: the Match rows that digests are built from.
+
+Two ways in: the papers an ingest created or changed, against every active subscription (the
+`papers_ingested` hook); and new or edited subscriptions, against the papers of the last
+NEWSLETTER_MATCH_WINDOW_DAYS days. Both compile the subscriptions into one `Matcher` and read the
+papers in chunks, so memory holds the rules and one chunk of papers.
+"""
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from newsletter.models import Match, Subscriber, Subscription
+from newsletter.rules import Rule, RuleError, document, parse
+from newsletter.rules.matcher import Matcher
+from papers.models import Paper
+
+logger = logging.getLogger(__name__)
+
+MATCHED_STATUSES = (Subscriber.Status.ACTIVE, Subscriber.Status.PAUSED)
+CHUNK = 2000
+DOCUMENT_FIELDS = (
+    "pk",
+    "title",
+    "abstract",
+    "authors",
+    "organization__handle",
+    "organization__name",
+)
+
+
+def papers_match(*, paper_ids: Iterable[int]) -> int:
+    """Match these papers against every active or paused subscription; the matches found."""
+    subscriptions = Subscription.objects.filter(subscriber__status__in=MATCHED_STATUSES)
+    papers = Paper.objects.filter(pk__in=list(paper_ids))
+    return _match(subscriptions, papers)
+
+
+def subscriptions_match_recent(*, subscription_ids: Iterable[int], days: int | None = None) -> int:
+    """Match new or edited subscriptions against the recent papers; the matches found."""
+    days = settings.NEWSLETTER_MATCH_WINDOW_DAYS if days is None else days
+    since = timezone.now() - timedelta(days=days)
+    papers = Paper.objects.filter(
+        Q(listed_on__gte=since.date()) | Q(listed_on__isnull=True, first_seen_at__gte=since)
+    )
+    return _match(Subscription.objects.filter(pk__in=list(subscription_ids)), papers)
+
+
+def subscription_rule(subscription: Subscription) -> Rule:
+    """A subscription's rule: its own, its topic's, or both (then both must hold)."""
+    parts = [
+        parse(text)
+        for text in (subscription.topic.rule if subscription.topic_id else "", subscription.rule)
+        if text
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return Rule(
+        clauses=parts[0].clauses + parts[1].clauses, text=f"{parts[0].text} {parts[1].text}"
+    )
+
+
+def _match(subscriptions: QuerySet, papers: QuerySet) -> int:
+    rules = dict(_rules(subscriptions))
+    if not rules:
+        return 0
+    matcher = Matcher(rules.items())
+    found = 0
+    for chunk in _chunks(papers.filter(hidden=False).order_by("pk")):
+        matches = []
+        for pk, title, abstract, authors, handle, name in chunk:
+            doc = document(
+                title=title, abstract=abstract, authors=authors, org=f"{handle or ''} {name or ''}"
+            )
+            for subscription_id in matcher.match(doc):
+                terms = rules[subscription_id].matched_terms(doc)
+                matches.append(Match(subscription_id=subscription_id, paper_id=pk, terms=terms))
+        Match.objects.bulk_create(matches, ignore_conflicts=True, batch_size=CHUNK)
+        found += len(matches)
+    return found
+
+
+def _rules(subscriptions: QuerySet) -> Iterator[tuple[int, Rule]]:
+    for subscription in subscriptions.select_related("topic"):
+        try:
+            yield subscription.pk, subscription_rule(subscription)
+        except RuleError as exc:  # saved before a parser change, or a topic edited in SQL
+            logger.warning(
+                "Subscription %s has a rule that no longer parses: %s", subscription.pk, exc
+            )
+
+
+def _chunks(papers: QuerySet) -> Iterator[list[tuple]]:
+    last = 0
+    while chunk := list(papers.filter(pk__gt=last).values_list(*DOCUMENT_FIELDS)[:CHUNK]):
+        yield chunk
+        last = chunk[-1][0]

@@ -1,0 +1,77 @@
+"""Matches are stored after each ingest and for new subscriptions, once per pair."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from newsletter.matching import papers_match, subscriptions_match_recent
+from newsletter.models import Match, Subscriber, Subscription, Topic
+from papers.models import Paper
+from papers.services import source_ingest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def subscribe(rule="", topic=None, status="active", email="ada@example.org"):
+    subscriber = Subscriber.objects.create(email=email, status=status)
+    return Subscription.objects.create(subscriber=subscriber, rule=rule, topic=topic)
+
+
+def matched(subscription) -> dict[str, list[str]]:
+    return {m.paper.title: m.terms for m in Match.objects.filter(subscription=subscription)}
+
+
+def test_an_ingest_matches_its_papers_against_active_subscriptions(shared):
+    verilog = subscribe("verilog -survey")
+    pending = subscribe("verilog", status="pending", email="p@example.org")
+    with open(shared / "dumps" / "003_0acdbd93ffc31cac.txt", "rb") as stream:
+        source_ingest(stream=stream, source="003", year=2026)
+
+    found = matched(verilog)
+    assert "CodeV-R1: Reasoning-Enhanced Verilog Generation" in found
+    assert set(map(tuple, found.values())) == {("verilog",)}
+    assert not Match.objects.filter(subscription=pending).exists()
+
+
+def test_matching_twice_changes_nothing():
+    subscription = subscribe('"speculative decoding"')
+    paper = Paper.objects.create(
+        title="Fast speculative decoding", title_key="f", listed_on=date.today()
+    )
+    papers_match(paper_ids=[paper.pk])
+    papers_match(paper_ids=[paper.pk])
+    assert Match.objects.filter(subscription=subscription).count() == 1
+    assert matched(subscription) == {"Fast speculative decoding": ["speculative decoding"]}
+
+
+def test_a_topic_and_a_rule_together_must_both_match():
+    topic = Topic.objects.create(name="Hardware", slug="hw", rule="verilog OR rtl")
+    both = subscribe("llm", topic=topic)
+    Paper.objects.create(title="LLM for RTL", title_key="a", listed_on=date.today())
+    Paper.objects.create(title="RTL by hand", title_key="b", listed_on=date.today())
+    papers_match(paper_ids=Paper.objects.values_list("pk", flat=True))
+    assert matched(both) == {"LLM for RTL": ["rtl", "llm"]}
+
+
+def test_hidden_papers_are_never_matched():
+    subscription = subscribe("quantization")
+    paper = Paper.objects.create(title="Quantization", title_key="q", hidden=True)
+    papers_match(paper_ids=[paper.pk])
+    assert matched(subscription) == {}
+
+
+def test_a_new_subscription_is_matched_against_the_recent_papers(settings, client):
+    today = date.today()
+    Paper.objects.create(title="Recent quantization", title_key="r", listed_on=today)
+    Paper.objects.create(
+        title="Old quantization", title_key="o", listed_on=today - timedelta(days=30)
+    )
+    client.post("/subscribe/", {
+        "email": "new@example.org", "rules": "quantization", "frequency": "daily",
+        "send_weekday": "0", "send_hour": "8", "timezone": "UTC", "max_papers": "10",
+    })  # fmt: skip
+    subscription = Subscription.objects.get()
+    assert set(matched(subscription)) == {"Recent quantization"}
+
+    assert subscriptions_match_recent(subscription_ids=[subscription.pk], days=60) == 2
+    assert set(matched(subscription)) == {"Recent quantization", "Old quantization"}
