@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml
 run: export DEBUG ?= 1
 run: export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
 run: export WEB_PORT := $(WEB_PORT)
+run: export SITE_URL ?= http://localhost:$(WEB_PORT)
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py local_setup
