@@ -24,20 +24,27 @@ logger = logging.getLogger(__name__)
 MATCHED_STATUSES = (Subscriber.Status.ACTIVE, Subscriber.Status.PAUSED)
 CHUNK = 2000
 DOCUMENT_FIELDS = (
-    "pk",
-    "title",
-    "abstract",
-    "authors",
-    "organization__handle",
-    "organization__name",
-)
+    "pk", "title", "abstract", "authors", "organization__handle", "organization__name", "hidden",
+)  # fmt: skip
 
 
 def papers_match(*, paper_ids: Iterable[int]) -> int:
-    """Match these papers against every active or paused subscription; the matches found."""
-    subscriptions = Subscription.objects.filter(subscriber__status__in=MATCHED_STATUSES)
-    papers = Paper.objects.filter(pk__in=list(paper_ids))
-    return _match(subscriptions, papers)
+    """Match these papers, where new or changed in text since last matched, against every active
+    or paused subscription; the matches found. (An upvote change alone needs no matching.)"""
+    papers = Paper.objects.filter(pk__in=list(paper_ids), matched_at__isnull=True)
+    return _match(_active_subscriptions(), papers, mark=True)
+
+
+def unmatched_papers_match() -> int:
+    """The periodic sweep: match every paper that is new or changed since it was last matched.
+
+    Catches what the after-ingest tasks did not (a worker that was down, an unhidden paper).
+    """
+    return _match(_active_subscriptions(), Paper.objects.filter(matched_at__isnull=True), mark=True)
+
+
+def _active_subscriptions() -> QuerySet:
+    return Subscription.objects.filter(subscriber__status__in=MATCHED_STATUSES)
 
 
 def subscriptions_match_recent(*, subscription_ids: Iterable[int], days: int | None = None) -> int:
@@ -47,7 +54,7 @@ def subscriptions_match_recent(*, subscription_ids: Iterable[int], days: int | N
     papers = Paper.objects.filter(
         Q(listed_on__gte=since.date()) | Q(listed_on__isnull=True, first_seen_at__gte=since)
     )
-    return _match(Subscription.objects.filter(pk__in=list(subscription_ids)), papers)
+    return _match(Subscription.objects.filter(pk__in=list(subscription_ids)), papers, mark=False)
 
 
 def subscription_rule(subscription: Subscription) -> Rule:
@@ -64,15 +71,17 @@ def subscription_rule(subscription: Subscription) -> Rule:
     )
 
 
-def _match(subscriptions: QuerySet, papers: QuerySet) -> int:
+def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
+    """Store the matches of `papers` (hidden ones never match); with `mark`, record that every
+    one of them is now matched against all the subscriptions."""
     rules = dict(_rules(subscriptions))
-    if not rules:
-        return 0
     matcher = Matcher(rules.items())
     found = 0
-    for chunk in _chunks(papers.filter(hidden=False).order_by("pk")):
+    for chunk in _chunks(papers.order_by("pk")):
         matches = []
-        for pk, title, abstract, authors, handle, name in chunk:
+        for pk, title, abstract, authors, handle, name, hidden in chunk:
+            if hidden:
+                continue
             doc = document(
                 title=title, abstract=abstract, authors=authors, org=f"{handle or ''} {name or ''}"
             )
@@ -80,6 +89,8 @@ def _match(subscriptions: QuerySet, papers: QuerySet) -> int:
                 terms = rules[subscription_id].matched_terms(doc)
                 matches.append(Match(subscription_id=subscription_id, paper_id=pk, terms=terms))
         Match.objects.bulk_create(matches, ignore_conflicts=True, batch_size=CHUNK)
+        if mark:
+            Paper.objects.filter(pk__in=[row[0] for row in chunk]).update(matched_at=timezone.now())
         found += len(matches)
     return found
 
@@ -95,6 +106,7 @@ def _rules(subscriptions: QuerySet) -> Iterator[tuple[int, Rule]]:
 
 
 def _chunks(papers: QuerySet) -> Iterator[list[tuple]]:
+    """Keyset pagination by pk, so marking a chunk never shifts the next one."""
     last = 0
     while chunk := list(papers.filter(pk__gt=last).values_list(*DOCUMENT_FIELDS)[:CHUNK]):
         yield chunk

@@ -28,3 +28,8 @@ def match_papers(paper_ids: list[int]) -> int:
 @shared_task
 def match_subscriptions(subscription_ids: list[int]) -> int:
     return matching.subscriptions_match_recent(subscription_ids=subscription_ids)
+
+
+@shared_task
+def match_unmatched_papers() -> int:
+    return matching.unmatched_papers_match()

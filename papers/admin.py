@@ -94,6 +94,8 @@ class PaperAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unhide selected papers")
     def unhide(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # Hidden papers were never matched: the matching sweep picks them up now.
+        queryset.filter(hidden=True).update(matched_at=None)
         _set_flag(request, queryset, "hidden", False, "Unhid")
 
     @admin.action(description="Feature selected papers")

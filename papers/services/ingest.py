@@ -144,10 +144,14 @@ NEW_PAPER_DEFAULTS = {
 }
 
 
+# A change to these means the paper must be matched against the subscriptions again.
+MATCHED_TEXT = {"title", "abstract", "authors", "organization_id"}
+
+
 class _Stored:
     """An existing paper's merged fields: lighter than a model instance, made one if it changes."""
 
-    FIELDS = ("pk", *MERGED_FIELDS)
+    FIELDS = ("pk", *MERGED_FIELDS, "matched_at")
 
     def __init__(self, row: tuple) -> None:
         self.__dict__.update(zip(self.FIELDS, row, strict=True))
@@ -232,6 +236,9 @@ class _Upsert:
         elif fields:
             self.report.updated += 1
             if paper.pk:  # papers created earlier in this batch are written whole anyway
+                if fields & MATCHED_TEXT:
+                    paper.matched_at = None
+                    fields = fields | {"matched_at"}
                 changed.setdefault(paper.pk, (paper, set()))[1].update(fields)
         else:
             self.report.unchanged += 1

@@ -1,6 +1,6 @@
 """Matches are stored after each ingest and for new subscriptions, once per pair."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -75,3 +75,48 @@ def test_a_new_subscription_is_matched_against_the_recent_papers(settings, clien
 
     assert subscriptions_match_recent(subscription_ids=[subscription.pk], days=60) == 2
     assert set(matched(subscription)) == {"Recent quantization", "Old quantization"}
+
+
+def test_the_sweep_matches_what_is_new_or_changed_and_only_that():
+    from newsletter.matching import unmatched_papers_match
+
+    subscription = subscribe("quantization")
+    paper = Paper.objects.create(title="Quantization one", title_key="q1", listed_on=date.today())
+    assert unmatched_papers_match() == 1
+    assert Paper.objects.get(pk=paper.pk).matched_at is not None
+    assert unmatched_papers_match() == 0  # nothing new: nothing read again
+    assert matched(subscription) == {"Quantization one": ["quantization"]}
+
+
+def test_a_text_change_at_ingest_asks_for_matching_again_an_upvote_change_does_not():
+    import io
+
+    dump = (
+        "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\n"
+        "byAK and the research community\n\nMar 12\n\n{title}\n\nAn abstract.\n\n"
+        "  • 2 authors\n·\nMar 10, 2025 {upvotes}\n"
+    )
+
+    def ingest(title, upvotes):
+        data = dump.format(title=title, upvotes=upvotes).encode()
+        source_ingest(stream=io.BytesIO(data), source="dump", year=2026)
+
+    long_ago = datetime(2026, 1, 1, tzinfo=UTC)
+    ingest("Sparse Attention", 1)
+    Paper.objects.update(matched_at=long_ago)
+    ingest("Sparse Attention", 5)
+    assert Paper.objects.get().matched_at == long_ago  # upvotes do not change what matches
+    ingest("Sparse attention!", 5)  # same paper (same key), new title text
+    assert Paper.objects.get().matched_at > long_ago  # cleared, and matched again by the hook
+
+
+def test_unhiding_a_paper_gets_it_matched(admin_client):
+    from newsletter.matching import unmatched_papers_match
+
+    subscription = subscribe("quantization")
+    paper = Paper.objects.create(title="Quantization", title_key="q", hidden=True)
+    unmatched_papers_match()
+    assert matched(subscription) == {}
+    admin_client.post("/admin/papers/paper/", {"action": "unhide", "_selected_action": [paper.pk]})
+    unmatched_papers_match()
+    assert matched(subscription) == {"Quantization": ["quantization"]}
