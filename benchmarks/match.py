@@ -44,7 +44,7 @@ def main() -> None:
 
     django.setup()
     from newsletter.rules import document, parse
-    from newsletter.rules.matcher import Matcher
+    from newsletter.rules.matcher import Matcher, collector_paused
     from papers.readers import arxiv
 
     with open(FEED, "rb") as stream:
@@ -61,7 +61,8 @@ def main() -> None:
     rule_texts = draw_rules(args.rules, docs, frequencies, rng)
 
     start = time.perf_counter()
-    rules = [(n, parse(text)) for n, text in enumerate(rule_texts)]
+    with collector_paused():  # as newsletter.matching does
+        rules = [(n, parse(text)) for n, text in enumerate(rule_texts)]
     parsed_s = time.perf_counter() - start
     total_s, matches = run(Matcher, rules, docs, frequencies)
     total_s += parsed_s
@@ -108,8 +109,11 @@ def main() -> None:
 
 
 def run(matcher_class, rules, docs, frequencies) -> tuple[float, int]:
+    from newsletter.rules.matcher import collector_paused
+
     start = time.perf_counter()
-    matcher = matcher_class(rules, frequencies=frequencies)
+    with collector_paused():
+        matcher = matcher_class(rules, frequencies=frequencies)
     matches = sum(len(matcher.match(doc)) for doc in docs)
     return time.perf_counter() - start, matches
 

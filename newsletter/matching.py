@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from newsletter.models import Match, Subscriber, Subscription
 from newsletter.rules import Rule, RuleError, document, parse
-from newsletter.rules.matcher import Matcher
+from newsletter.rules.matcher import Matcher, collector_paused
 from papers.models import Paper
 
 logger = logging.getLogger(__name__)
@@ -74,8 +74,9 @@ def subscription_rule(subscription: Subscription) -> Rule:
 def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
     """Store the matches of `papers` (hidden ones never match); with `mark`, record that every
     one of them is now matched against all the subscriptions."""
-    rules = dict(_rules(subscriptions))
-    matcher = Matcher(rules.items())
+    with collector_paused():
+        rules = dict(_rules(subscriptions))
+        matcher = Matcher(rules.items())
     found = 0
     for chunk in _chunks(papers.order_by("pk")):
         matches = []
