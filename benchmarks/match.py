@@ -14,6 +14,7 @@ matches grow, each figure's ratio to its target, and a last line of JSON.
 import argparse
 import gc
 import json
+import os
 import random
 import sys
 import time
@@ -23,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks._common import postgres_database  # noqa: E402
+
 FEED = ROOT.parent / "shared" / "feeds" / "arxiv-rss-all-2024-11-28.xml"
 
 TARGET_TOTAL_S = 10
@@ -34,9 +38,17 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=10_000)
     parser.add_argument("--rules", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--store",
+        type=int,
+        default=500_000,
+        help="matches to write to each database (default 500,000)",
+    )
+    parser.add_argument("--postgres", metavar="URL", help="also store on this PostgreSQL server")
+    parser.add_argument("--store-into", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-
-    import os
+    if args.store_into:
+        return store_into(*args.store_into)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SECRET_KEY", "benchmark")
@@ -97,12 +109,100 @@ def main() -> None:
     print(
         f"  time(100k rules) / time(10k rules)  {growth:.2f}  (target at most matches ratio + 1 = {limit:.2f}{'' if growth <= limit else ', MISSED'})"
     )
+    figures["store_rows_per_s"] = storing = store(rules, docs, frequencies, args)
+    for backend, rate in storing.items():
+        print(f"  storing {min(args.store, matches):,} matches in {backend}  {rate:,} rows/s")
     print(
         json.dumps(
             {
                 "benchmark": "match",
                 "targets": {"total_s": TARGET_TOTAL_S, "speedup": TARGET_SPEEDUP},
                 "results": figures,
+            }
+        )
+    )
+
+
+def store(rules, docs, frequencies, args) -> dict[str, int]:
+    """Rows/s of writing the first `--store` matches as Match rows, into each fresh database."""
+    import pickle
+    import subprocess
+    import tempfile
+
+    from newsletter.rules.matcher import Matcher, collector_paused
+
+    with collector_paused():
+        matcher = Matcher(rules, frequencies=frequencies)
+    texts = dict(rules)
+    pairs = []
+    for index, doc in enumerate(docs):
+        pairs.extend((key, index, texts[key].matched_terms(doc)) for key in matcher.match(doc))
+        if len(pairs) >= args.store:
+            break
+    pairs = pairs[: args.store]
+    rates = {}
+    with tempfile.TemporaryDirectory(prefix="paperwire-match-") as workdir:
+        dump = Path(workdir) / "pairs.pickle"
+        dump.write_bytes(pickle.dumps((pairs, len(docs), len(rules))))
+        databases = {"sqlite": f"sqlite:///{workdir}/store.sqlite3"}
+        if args.postgres:
+            databases["postgresql"] = postgres_database(args.postgres, "bench_match")
+        for backend, url in databases.items():
+            env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark", "DEBUG": "0"}
+            done = subprocess.run(
+                [sys.executable, __file__, "--store-into", url, str(dump)],
+                env=env, capture_output=True, text=True, timeout=1800, check=False,
+            )  # fmt: skip
+            if done.returncode != 0:
+                sys.exit(f"storing into {backend} failed:\n{done.stderr}")
+            rates[backend] = json.loads(done.stdout.splitlines()[-1])["rows_per_s"]
+    return rates
+
+
+def store_into(database_url: str, dump: str) -> None:
+    """In a child process on a fresh database: seed papers and subscriptions, then time writing
+    the matches as `newsletter.matching` does (bulk_create, ignoring conflicts, 2,000 a batch)."""
+    import pickle
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.core.management import call_command
+
+    from newsletter.matching import CHUNK
+    from newsletter.models import Match, Subscriber, Subscription
+    from papers.models import Paper
+
+    pairs, paper_count, rule_count = pickle.loads(Path(dump).read_bytes())
+    call_command("migrate", verbosity=0)
+    papers = Paper.objects.bulk_create(
+        [Paper(title=f"Paper {i}", title_key=f"paper{i}") for i in range(paper_count)],
+        batch_size=5000,
+    )
+    subscriber = Subscriber.objects.create(email="bench@example.org", status="active")
+    subscriptions = Subscription.objects.bulk_create(
+        [Subscription(subscriber=subscriber, rule=f"rule{i}") for i in range(rule_count)],
+        batch_size=5000,
+    )
+    start = time.perf_counter()
+    for offset in range(0, len(pairs), 20_000):
+        Match.objects.bulk_create(
+            [
+                Match(subscription_id=subscriptions[key].pk, paper_id=papers[index].pk, terms=terms)
+                for key, index, terms in pairs[offset : offset + 20_000]
+            ],
+            ignore_conflicts=True,
+            batch_size=CHUNK,
+        )
+    elapsed = time.perf_counter() - start
+    assert Match.objects.count() == len(pairs)
+    print(
+        json.dumps(
+            {
+                "rows": len(pairs),
+                "seconds": round(elapsed, 2),
+                "rows_per_s": round(len(pairs) / elapsed),
             }
         )
     )
