@@ -55,7 +55,7 @@ def test_stemming_phrases_exclusions_and_fields_work_as_on_the_form(library, cap
     assert {t for _, t in preview(capsys, "org:liquidai")} == {"LFM2 Technical Report"}
 
 
-def test_days_limits_to_recent_listings(capsys, ingest_bytes_today):
+def test_days_limits_to_recent_listings(capsys, recent_and_old_papers):
     recent = preview(capsys, "quantization", "--days", "7")
     everything = preview(capsys, "quantization")
     assert [title for _, title in recent] == ["Fresh Quantization"]
@@ -74,14 +74,14 @@ def test_a_rule_that_does_not_parse_fails_with_the_parsers_message(library):
 
 
 @pytest.fixture
-def ingest_bytes_today():
+def recent_and_old_papers():
     today = date.today()
     old = today - timedelta(days=30)
     for title, day in (("Fresh Quantization", today), ("Old Quantization", old)):
         Paper.objects.create(title=title, title_key=title.lower(), listed_on=day)
 
 
-def test_the_topic_admin_previews_recent_matches(admin_client, ingest_bytes_today):
+def test_the_topic_admin_previews_recent_matches(admin_client, recent_and_old_papers):
     from newsletter.models import Topic
 
     topic = Topic.objects.create(name="Quantization", slug="quantization", rule="quantization")
