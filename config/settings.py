@@ -7,6 +7,7 @@ console), so `make run` needs no external service; production sets the environme
 import os
 from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -204,6 +205,24 @@ LOGGING = {
 
 # Newsletter: how far back a new or edited subscription is matched.
 NEWSLETTER_MATCH_WINDOW_DAYS = int(os.environ.get("NEWSLETTER_MATCH_WINDOW_DAYS", "7"))
+# Digests (see README "Digests"): matches younger than this are offered to a digest.
+NEWSLETTER_DIGEST_LOOKBACK_DAYS = int(os.environ.get("NEWSLETTER_DIGEST_LOOKBACK_DAYS", "8"))
+NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSLETTER_BATCH_SIZE", "500"))
+# A transient send error is retried after RETRY_BASE, 2x, 4x, ... seconds, MAX_ATTEMPTS times.
+NEWSLETTER_RETRY_BASE_SECONDS = float(os.environ.get("NEWSLETTER_RETRY_BASE_SECONDS", "60"))
+NEWSLETTER_RETRY_MAX_SECONDS = float(os.environ.get("NEWSLETTER_RETRY_MAX_SECONDS", "21600"))
+NEWSLETTER_MAX_ATTEMPTS = int(os.environ.get("NEWSLETTER_MAX_ATTEMPTS", "8"))
+# A digest still "sending" this long after its claim was left by a worker that died.
+NEWSLETTER_SENDING_TIMEOUT_SECONDS = float(
+    os.environ.get("NEWSLETTER_SENDING_TIMEOUT_SECONDS", "1800")
+)
+# Where each send is journaled as it happens (newsletter/digests/journal.py).
+NEWSLETTER_JOURNAL_URL = (
+    os.environ.get("NEWSLETTER_JOURNAL_URL") or REDIS_URL or str(VAR_DIR / "journal")
+)
+NEWSLETTER_LIST_ID = os.environ.get(
+    "NEWSLETTER_LIST_ID", f"Paperwire digest <digest.{urlsplit(SITE_URL).hostname or 'localhost'}>"
+)
 
 # Papers: how feeds are fetched.
 PAPERS_USER_AGENT = os.environ.get(

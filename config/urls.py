@@ -11,5 +11,7 @@ urlpatterns = [
     path("", paper_views.home, name="home"),
     path("papers/<int:pk>/", paper_views.paper, name="paper"),
     path("admin/", admin.site.urls),
+    # ESP tracking webhooks: /anymail/<esp>/tracking/, basic auth from ANYMAIL_WEBHOOK_SECRET.
+    path("anymail/", include("anymail.urls")),
     path("", include("newsletter.urls")),
 ]

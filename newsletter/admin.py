@@ -3,16 +3,21 @@ import itertools
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from newsletter.models import Subscriber, Subscription, Topic
+from newsletter import emails
+from newsletter.digests.preview import digest_render
+from newsletter.digests.schedule import digests_create_now, subscriber_next_digest_at
+from newsletter.models import DeliveryEvent, Digest, Subscriber, Subscription, Topic
 from newsletter.rules import RuleError, parse
 from newsletter.selectors import papers_matching
 from newsletter.services import subscribers_suppress
-from newsletter.tasks import send_confirmation
+from newsletter.tasks import send_confirmation, send_digest_batch
 
 PREVIEW_DAYS = 7
 PREVIEW_LIMIT = 20
@@ -72,7 +77,26 @@ class SubscriberAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ("created_at", "confirmed_at", "unsubscribed_at")
     inlines = (SubscriptionInline,)
-    actions = ("resend_confirmation", "suppress", "export_csv")
+    actions = ("send_digest_now", "resend_confirmation", "suppress", "export_csv")
+
+    def save_model(self, request, subscriber, form, change) -> None:
+        # A schedule edited here takes effect from the next send time, as on the manage page.
+        if {"frequency", "send_weekday", "send_hour", "timezone"} & set(form.changed_data):
+            subscriber.next_digest_at = subscriber_next_digest_at(subscriber, after=timezone.now())
+        super().save_model(request, subscriber, form, change)
+
+    @admin.action(description="Send digest now (active subscribers, once a day)")
+    def send_digest_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        active = list(queryset.filter(status=Subscriber.Status.ACTIVE).values_list("pk", flat=True))
+        created = digests_create_now(subscriber_ids=active, now=timezone.now())
+        for start in range(0, len(active), 500):
+            send_digest_batch.delay_on_commit(active[start : start + 500])
+        message = f"Queued {created} digest{'s' if created != 1 else ''}."
+        if len(active) > created:
+            message += f" {len(active) - created} already had today's digest."
+        if queryset.count() > len(active):
+            message += f" Skipped {queryset.count() - len(active)} that are not active."
+        messages.success(request, message)
 
     @admin.action(description="Resend the confirmation email (pending subscribers)")
     def resend_confirmation(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -112,3 +136,111 @@ class SubscriberAdmin(admin.ModelAdmin):
 def _csv_safe(value: str) -> str:
     """Spreadsheets run cells that start with = + - @ as formulas: make them text."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+@admin.register(Digest)
+class DigestAdmin(admin.ModelAdmin):
+    list_display = (
+        "subscriber",
+        "period",
+        "frequency",
+        "status",
+        "paper_count",
+        "sent_at",
+        "short_reason",
+    )
+    list_filter = ("status", "frequency", "period")
+    search_fields = ("subscriber__email", "subject", "message_id", "esp_message_id")
+    list_select_related = ("subscriber",)
+    date_hierarchy = "scheduled_for"
+    actions = ("preview", "send_test_to_me")
+    fields = (
+        "subscriber", "period", "frequency", "scheduled_for", "status", "reason", "subject",
+        "papers", "attempts", "next_attempt_at", "claimed_at", "sent_at", "message_id",
+        "esp_message_id", "preview_link",
+    )  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # digests are created by the schedule, never by hand
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # the ledger is what happened
+
+    @admin.display(description="papers")
+    def paper_count(self, digest: Digest) -> int:
+        return len(digest.items)
+
+    @admin.display(description="reason")
+    def short_reason(self, digest: Digest) -> str:
+        return digest.reason[:80]
+
+    @admin.display(description="papers sent")
+    def papers(self, digest: Digest) -> str:
+        if not digest.items:
+            return "None."
+        return format_html_join(
+            "", '<li><a href="{}">#{}</a> {}</li>',
+            ((reverse("admin:papers_paper_change", args=[pk]), pk, ", ".join(terms))
+             for pk, terms in digest.items),
+        )  # fmt: skip
+
+    @admin.display(description="preview")
+    def preview_link(self, digest: Digest) -> str:
+        url = reverse("admin:newsletter_digest_preview", args=[digest.pk])
+        return format_html('<a href="{}" target="_blank">Open the email in the browser</a>', url)
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("<int:pk>/preview/", preview, name="newsletter_digest_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        digest = get_object_or_404(Digest.objects.select_related("subscriber"), pk=pk)
+        rendered, _content = digest_render(digest=digest, now=timezone.now())
+        as_text = request.GET.get("part") == "text"
+        return HttpResponse(
+            rendered.text if as_text else rendered.html,
+            content_type="text/plain; charset=utf-8" if as_text else "text/html; charset=utf-8",
+        )
+
+    @admin.action(description="Preview the email in the browser (first selected)")
+    def preview(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        digest = queryset.first()
+        return HttpResponseRedirect(reverse("admin:newsletter_digest_preview", args=[digest.pk]))
+
+    @admin.action(description="Send a test of the email to me")
+    def send_test_to_me(self, request: HttpRequest, queryset: QuerySet) -> None:
+        if not request.user.email:
+            messages.error(request, "Your admin user has no email address; add one first.")
+            return
+        sent = 0
+        for digest in queryset.select_related("subscriber")[:10]:
+            rendered, _content = digest_render(digest=digest, now=timezone.now())
+            message = emails.digest_message(
+                digest_id=digest.pk, subscriber=digest.subscriber,
+                subject=f"[Test] {rendered.subject}", text=rendered.text, html=rendered.html,
+            )  # fmt: skip
+            message.to = [request.user.email]
+            message.send()
+            sent += 1
+        messages.success(
+            request, f"Sent {sent} test email{'s' if sent != 1 else ''} to {request.user.email}."
+        )
+
+
+@admin.register(DeliveryEvent)
+class DeliveryEventAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "event_type", "recipient", "action", "esp_name")
+    list_filter = ("event_type", "esp_name")
+    search_fields = ("recipient", "event_id", "esp_message_id")
+    date_hierarchy = "received_at"
+    readonly_fields = [f.name for f in DeliveryEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -5,7 +5,8 @@ Every email carries, in its footer, a signed link to the subscriber's manage pag
 unsubscribe link, and the List-Unsubscribe headers (RFC 2369 and RFC 8058).
 """
 
-from urllib.parse import quote
+from email.utils import make_msgid
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -37,6 +38,27 @@ def list_unsubscribe_headers(subscriber: Subscriber) -> dict[str, str]:
         "List-Unsubscribe": f"<{one_click}>, <{mailto}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+def digest_message(
+    *, digest_id: int, subscriber: Subscriber, subject: str, text: str, html: str, connection=None
+) -> EmailMultiAlternatives:
+    """A digest, ready to send: both parts, the unsubscribe headers, a List-Id and a Message-ID
+    of our own (stored on the digest once sent)."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[subscriber.email],
+        connection=connection,
+        headers={
+            **list_unsubscribe_headers(subscriber),
+            "List-Id": settings.NEWSLETTER_LIST_ID,
+            "Message-ID": make_msgid(idstring=f"digest.{digest_id}", domain=domain),
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
 
 
 def send_confirmation(subscriber: Subscriber) -> None:

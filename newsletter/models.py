@@ -84,6 +84,10 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(default=now, editable=False)
     confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     unsubscribed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_digest_at = models.DateTimeField(
+        null=True, blank=True, editable=False, db_index=True,
+        help_text="When the next digest is due (UTC); set on confirming and on each change.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-created_at"]
@@ -151,3 +155,84 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription} → {self.paper_id}"
+
+
+class Digest(models.Model):
+    """The ledger row of one subscriber's digest for one period: created when it falls due,
+    claimed before it is sent, and kept, whatever happened, with the reason.
+
+    `period` is the subscriber's local date of the scheduled send; one digest per (subscriber,
+    period), so a second scheduler, a retried task or `send_digests --now` twice adds nothing.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        EMPTY = "empty", "Empty"
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="digests")
+    period = models.DateField(help_text="The subscriber's local date of the scheduled send.")
+    frequency = models.CharField(max_length=10, choices=Subscriber.Frequency.choices)
+    scheduled_for = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(blank=True, help_text="Why it is empty or failed, or was retried.")
+    # [[paper id, [matched terms]], ...]: the papers sent, in order, and those left for the web.
+    items = models.JSONField(default=list, blank=True)
+    more = models.JSONField(default=list, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=now)
+    claim = models.CharField(max_length=64, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    message_id = models.CharField("Message-ID", max_length=300, blank=True)
+    esp_message_id = models.CharField("ESP message id", max_length=300, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-scheduled_for"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "period"], name="digest_once_per_period")
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="digest_status_due"),
+            models.Index(fields=["claim"], name="digest_claim"),
+            models.Index(fields=["esp_message_id"], name="digest_esp_message_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} {self.period:%Y-%m-%d} ({self.status})"
+
+    @property
+    def paper_ids(self) -> list[int]:
+        return [paper_id for paper_id, _terms in self.items]
+
+
+class DeliveryEvent(models.Model):
+    """An ESP's tracking event (anymail webhook), stored once per event id, and what it did."""
+
+    event_id = models.CharField(max_length=200, unique=True)
+    esp_name = models.CharField(max_length=50)
+    event_type = models.CharField(max_length=30, db_index=True)
+    recipient = models.EmailField(max_length=254, blank=True)
+    esp_message_id = models.CharField(max_length=300, blank=True)
+    reject_reason = models.CharField(max_length=30, blank=True)
+    description = models.TextField(blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=now, editable=False)
+    subscriber = models.ForeignKey(
+        Subscriber, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    digest = models.ForeignKey(
+        Digest, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    action = models.CharField(max_length=100, blank=True, help_text="What Paperwire did.")
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.recipient}"

@@ -1,8 +1,11 @@
 """Writes for the newsletter: what subscribers do, as functions views and commands share."""
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from newsletter.digests.schedule import subscriber_next_digest_at
 from newsletter.models import Subscriber, Subscription, Topic
 
 SUPPRESSED = (Subscriber.Status.BOUNCED, Subscriber.Status.COMPLAINED)
@@ -40,6 +43,7 @@ def subscriber_update(
     with transaction.atomic():
         for name, value in preferences.items():
             setattr(subscriber, name, value)
+        subscriber.next_digest_at = _next_digest_at(subscriber)
         subscriber.full_clean()
         subscriber.save()
         _replace_subscriptions(subscriber, rules, topics)
@@ -89,10 +93,16 @@ def subscriber_confirm(*, subscriber: Subscriber) -> bool:
     A conditional UPDATE, so two clicks (or a scanner and a person) confirm once.
     """
     changed = Subscriber.objects.filter(pk=subscriber.pk, status=Subscriber.Status.PENDING).update(
-        status=Subscriber.Status.ACTIVE, confirmed_at=timezone.now()
+        status=Subscriber.Status.ACTIVE,
+        confirmed_at=timezone.now(),
+        next_digest_at=_next_digest_at(subscriber),
     )
     subscriber.refresh_from_db()
     return bool(changed)
+
+
+def _next_digest_at(subscriber: Subscriber) -> datetime:
+    return subscriber_next_digest_at(subscriber, after=timezone.now())
 
 
 @transaction.atomic
@@ -117,7 +127,7 @@ def subscriber_pause(*, subscriber: Subscriber) -> bool:
 
 def subscriber_resume(*, subscriber: Subscriber) -> bool:
     changed = Subscriber.objects.filter(pk=subscriber.pk, status=Subscriber.Status.PAUSED).update(
-        status=Subscriber.Status.ACTIVE
+        status=Subscriber.Status.ACTIVE, next_digest_at=_next_digest_at(subscriber)
     )
     subscriber.refresh_from_db()
     return bool(changed)

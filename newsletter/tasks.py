@@ -1,8 +1,11 @@
-"""Celery tasks: thin wrappers that take ids and call the emails module."""
+"""Celery tasks: thin wrappers that take ids and call a service."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from newsletter import emails, matching
+from newsletter.digests.delivery import digests_recover, digests_send, due_batches
+from newsletter.digests.schedule import digests_schedule
 from newsletter.models import Subscriber
 
 
@@ -33,3 +36,30 @@ def match_subscriptions(subscription_ids: list[int]) -> int:
 @shared_task
 def match_unmatched_papers() -> int:
     return matching.unmatched_papers_match()
+
+
+@shared_task
+def send_due_digests() -> int:
+    """Beat, every few minutes: match what is unmatched, settle interrupted sends, create the
+    digests that fell due, and fan out one task per batch of subscribers; how many batches.
+
+    A batch queued twice (a slow tick overlapping the next) is harmless: the second finds
+    nothing left to claim.
+    """
+    now = timezone.now()
+    matching.unmatched_papers_match()
+    digests_recover(now=now)
+    digests_schedule(now=now)
+    batches = 0
+    for subscriber_ids in due_batches(now=now):
+        send_digest_batch.delay(subscriber_ids)
+        batches += 1
+    return batches
+
+
+@shared_task(bind=True)
+def send_digest_batch(self, subscriber_ids: list[int]) -> dict:
+    """Claims under the task id, so a redelivered task finishes its own claim from the journal."""
+    report = digests_send(subscriber_ids=subscriber_ids, claim=self.request.id or None)
+    return {"sent": report.sent, "empty": report.empty, "failed": report.failed,
+            "retrying": report.retrying}  # fmt: skip

@@ -57,3 +57,18 @@ def _load(token: str, *, salt: str, max_age: timedelta):
         raise InvalidToken(expired=True) from None
     except (signing.BadSignature, ValueError, TypeError):
         raise InvalidToken() from None
+
+
+DIGEST_SALT = "newsletter.digest"
+
+
+def digest_token(digest_id: int) -> str:
+    """The "view in browser" link's token: it never expires, like the email it mirrors."""
+    return signing.Signer(salt=DIGEST_SALT).sign(str(digest_id))
+
+
+def digest_id_for_token(token: str) -> int:
+    try:
+        return int(signing.Signer(salt=DIGEST_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        raise InvalidToken() from None

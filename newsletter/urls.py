@@ -10,6 +10,7 @@ urlpatterns = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("manage/<str:token>/", views.manage, name="manage"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("digests/<str:token>/", views.digest, name="digest"),
     path(
         "unsubscribe/<str:token>/one-click/",
         views.one_click_unsubscribe,

@@ -9,7 +9,10 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
+from newsletter.digests.content import cards_for
+from newsletter.digests.render import digest_url, period_label
 from newsletter.forms import PREFERENCES, SignupForm, SubscriptionForm
+from newsletter.models import Digest
 from newsletter.rules import RuleError, parse
 from newsletter.selectors import papers_matching
 from newsletter.services import (
@@ -24,6 +27,7 @@ from newsletter.services import (
 )
 from newsletter.tokens import (
     InvalidToken,
+    digest_id_for_token,
     manage_token,
     subscriber_for_confirm,
     subscriber_for_manage,
@@ -38,6 +42,7 @@ SIGNUP_ADDRESS_RATE = "3/h"
 PREVIEW_RATE = "120/m"
 PREVIEW_DAYS = 7
 PREVIEW_SHOWN = 5
+PAST_DIGESTS_SHOWN = 20
 
 
 @require_http_methods(["GET", "POST"])
@@ -82,6 +87,22 @@ def one_click_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponse("Unknown unsubscribe link.", status=404, content_type="text/plain")
     subscriber_unsubscribe(subscriber=subscriber)
     return HttpResponse("Unsubscribed.", content_type="text/plain")
+
+
+@require_http_methods(["GET"])
+def digest(request: HttpRequest, token: str) -> HttpResponse:
+    """A digest as the email showed it ("view in browser"), with the papers that did not fit."""
+    try:
+        digest = Digest.objects.get(pk=digest_id_for_token(token))
+    except (InvalidToken, Digest.DoesNotExist):
+        return _bad_link(request, expired=False, action="open this digest")
+    context = {
+        "digest": digest,
+        "period_label": period_label(digest.period),
+        "shown": cards_for(digest.items),
+        "more": cards_for(digest.more),
+    }
+    return render(request, "newsletter/digest.html", context)
 
 
 def _bad_link(request: HttpRequest, *, expired: bool, action: str) -> HttpResponse:
@@ -134,6 +155,12 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "unsubscribe_token": subscriber.token,
         "form": form,
         "preview_days": PREVIEW_DAYS,
+        "digests": [
+            (digest, digest_url(digest.pk), period_label(digest.period))
+            for digest in subscriber.digests.exclude(status=Digest.Status.PENDING)[
+                :PAST_DIGESTS_SHOWN
+            ]
+        ],
     }
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, "newsletter/manage.html", context, status=status)

@@ -68,6 +68,49 @@ def insert_many(model: type[models.Model], objects: Sequence[Any]) -> None:
                     obj._state.db = connection.alias
 
 
+def update_many(
+    model: type[models.Model], objects: Sequence[models.Model], names: list[str]
+) -> None:
+    """UPDATE the fields `names` of `objects`, each row with its own values, in one statement.
+
+    `bulk_update` splits a batch by Django's SQLite limit of 999 parameters (83 rows of 12
+    fields); SQLite's real limit here is far higher, so on SQLite this sends one
+    `WITH v AS (VALUES ...) UPDATE ... FROM v`. PostgreSQL has no such cap, and its typed
+    CASE expressions from `bulk_update` come as one statement already.
+    """
+    if not objects:
+        return
+    connection = connections[router.db_for_write(model)]
+    fields = [model._meta.get_field(name) for name in names]
+    width = len(fields) + 1
+    if connection.vendor != "sqlite" or len(objects) * width > _max_parameters(connection):
+        model.objects.bulk_update(objects, names, batch_size=len(objects))
+        return
+    quote = connection.ops.quote_name
+    converters = [_converter(field, connection) for field in fields]
+    columns = ", ".join(quote(name) for name in ["pk", *(f.column for f in fields)])
+    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields)
+    table = quote(model._meta.db_table)
+    row_sql = "(" + ", ".join(["%s"] * width) + ")"
+    params = [
+        value
+        for obj in objects
+        for value in (
+            obj.pk,
+            *(
+                convert(getattr(obj, f.attname))
+                for f, convert in zip(fields, converters, strict=True)
+            ),
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH v({columns}) AS (VALUES {', '.join([row_sql] * len(objects))}) "
+            f"UPDATE {table} SET {sets} FROM v WHERE {table}.{quote(model._meta.pk.column)} = v.pk",
+            params,
+        )
+
+
 def _copy(connection, model, fields, converters, objects) -> None:
     quote = connection.ops.quote_name
     table, pk = model._meta.db_table, model._meta.pk

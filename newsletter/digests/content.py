@@ -1,0 +1,197 @@
+"""What goes into a batch of digests: each subscriber's matched papers not sent to them before,
+featured first, then by trending score, at most their maximum, at least their minimum upvotes.
+
+A batch reads everything it needs in two queries (matches with their papers, and the upvote
+history of those papers), whatever its size; the caller supplies which papers each subscriber
+was already sent, read with the digests themselves.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from newsletter.digests.trending import (
+    GROWTH_WINDOW,
+    age_days,
+    trending_score,
+    upvote_growth,
+)
+from newsletter.models import Digest, Match
+from papers.models import Feed, Paper, UpvoteObservation
+
+EXCERPT_CHARS = 280
+MORE_KEPT = 50  # papers beyond the maximum, kept for the digest's page on the site
+SUBJECT_TERMS = 3
+PAPER_FIELDS = (
+    "paper_id", "paper__title", "paper__abstract", "paper__author_count", "paper__authors",
+    "paper__organization__name", "paper__organization__handle", "paper__listed_on",
+    "paper__published_on", "paper__first_seen_at", "paper__upvotes", "paper__code_url",
+    "paper__arxiv_id", "paper__url", "paper__featured",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A paper as a digest shows it: what a Daily Papers card shows."""
+
+    id: int
+    title: str
+    excerpt: str
+    byline: str
+    day: object  # date
+    upvotes: int
+    code_url: str
+    arxiv_url: str
+    url: str
+    featured: bool
+    listed_on: object
+    first_seen_at: datetime
+
+
+@dataclass(slots=True)
+class Content:
+    """One digest's papers, each with the subscriber's terms it matched."""
+
+    shown: list[tuple[Card, list[str]]] = field(default_factory=list)
+    more: list[tuple[Card, list[str]]] = field(default_factory=list)
+    more_count: int = 0
+    reason: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.shown
+
+    def top_terms(self) -> list[str]:
+        counts = Counter(term for _card, terms in self.shown for term in terms)
+        return [term for term, _ in counts.most_common(SUBJECT_TERMS)]
+
+
+def lookback() -> timedelta:
+    return timedelta(days=settings.NEWSLETTER_DIGEST_LOOKBACK_DAYS)
+
+
+def batch_contents(
+    digests: list[Digest], *, sent_before: dict[int, set[int]], now: datetime
+) -> dict[int, Content]:
+    """Content per digest id. `sent_before` maps a subscriber id to the papers already sent."""
+    by_subscriber = {digest.subscriber_id: digest for digest in digests}
+    candidates: dict[int, dict[int, list[str]]] = {pk: {} for pk in by_subscriber}
+    cards: dict[int, Card] = {}
+    rows = Match.objects.filter(
+        subscription__subscriber_id__in=list(by_subscriber),
+        created_at__gte=now - lookback(),
+        paper__hidden=False,
+    ).values_list("subscription__subscriber_id", "terms", *PAPER_FIELDS)
+    for subscriber_id, terms, *paper in rows:
+        paper_id = paper[0]
+        if paper_id in sent_before.get(subscriber_id, ()):
+            continue
+        if paper_id not in cards:
+            cards[paper_id] = _card(*paper)
+        known = candidates[subscriber_id].setdefault(paper_id, [])
+        known.extend(term for term in terms if term not in known)
+    scores = _scores(cards, now)
+    contents = {}
+    for subscriber_id, digest in by_subscriber.items():
+        papers = candidates[subscriber_id]
+        ranked = sorted(papers, key=lambda pk: (not cards[pk].featured, -scores[pk], pk))
+        contents[digest.pk] = _content(digest, [(cards[pk], papers[pk]) for pk in ranked])
+    _explain_empty_with_failed_sources(contents.values())
+    return contents
+
+
+def _content(digest: Digest, ranked: list[tuple[Card, list[str]]]) -> Content:
+    subscriber = digest.subscriber
+    eligible = [item for item in ranked if item[0].upvotes >= subscriber.min_upvotes]
+    content = Content(
+        shown=eligible[: subscriber.max_papers],
+        more=eligible[subscriber.max_papers :][:MORE_KEPT],
+        more_count=max(len(eligible) - subscriber.max_papers, 0),
+    )
+    if not ranked:
+        content.reason = "No new papers matched your topics."
+    elif not eligible:
+        content.reason = (
+            f"All {len(ranked)} new matching paper{'s' if len(ranked) != 1 else ''} had fewer "
+            f"than your minimum of {subscriber.min_upvotes} upvotes."
+        )
+    return content
+
+
+def _scores(cards: dict[int, Card], now: datetime) -> dict[int, float]:
+    if not cards:
+        return {}
+    history = UpvoteObservation.objects.filter(
+        paper_id__in=list(cards), observed_at__gte=now - GROWTH_WINDOW
+    ).values_list("paper_id", "upvotes")
+    growth = upvote_growth(history, {pk: card.upvotes for pk, card in cards.items()})
+    return {
+        pk: trending_score(
+            upvotes=card.upvotes,
+            growth=growth.get(pk, 0),
+            age_days=age_days(listed_on=card.listed_on, first_seen_at=card.first_seen_at, now=now),
+        )
+        for pk, card in cards.items()
+    }
+
+
+def _explain_empty_with_failed_sources(contents) -> None:
+    """An empty digest may be empty because a feed is failing: say so, for the editor."""
+    empty = [content for content in contents if content.empty]
+    if not empty:
+        return
+    failing = list(
+        Feed.objects.filter(enabled=True, last_status=Feed.Status.ERROR).values_list(
+            "name", flat=True
+        )[:3]
+    )
+    if failing:
+        note = " A source failed: " + ", ".join(failing) + "."
+        for content in empty:
+            content.reason += note
+
+
+def _card(
+    pk, title, abstract, author_count, authors, org_name, org_handle, listed_on, published_on,
+    first_seen_at, upvotes, code_url, arxiv_id, url, featured,
+) -> Card:  # fmt: skip
+    if org_name or org_handle:
+        byline = org_name or org_handle
+    else:
+        count = author_count or len(authors or ())
+        byline = f"{count} author{'s' if count != 1 else ''}" if count else ""
+    return Card(
+        id=pk,
+        title=title,
+        excerpt=excerpt(abstract),
+        byline=byline,
+        day=listed_on or published_on or first_seen_at.date(),
+        upvotes=upvotes,
+        code_url=code_url,
+        arxiv_url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else "",
+        url=url,
+        featured=featured,
+        listed_on=listed_on,
+        first_seen_at=first_seen_at,
+    )
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The start of an abstract, cut at a word, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+def cards_for(items: list) -> list[tuple[Card, list[str]]]:
+    """Stored digest items ([[paper id, terms], ...]) as cards, for the page and the admin;
+    papers hidden or deleted since are left out."""
+    ids = [paper_id for paper_id, _ in items]
+    papers = Paper.objects.filter(pk__in=ids, hidden=False).values_list(
+        *(name.removeprefix("paper__").replace("paper_id", "pk") for name in PAPER_FIELDS)
+    )
+    cards = {row[0]: _card(*row) for row in papers}
+    return [(cards[pk], terms) for pk, terms in items if pk in cards]

@@ -1,0 +1,290 @@
+"""Sending digests exactly once.
+
+A batch (a list of subscriber ids) runs in five queries, whatever its size:
+
+1. claim: one conditional UPDATE turns the batch's due, pending digests into "sending" under a
+   claim token of its own (the Celery task id, so a redelivered task finds its own claim);
+   two workers can never both claim a digest;
+2. read the claimed digests with their subscribers, and the papers each was sent before;
+3. and 4. read the matches with their papers, and the papers' upvote history (content.py);
+5. record every outcome in one bulk UPDATE: sent (with Message-ID and ESP id), empty, failed,
+   or pending again with a later `next_attempt_at` (a transient error, retried with
+   exponential backoff by the next "send what is due").
+
+Between claim and record, each accepted message is journaled (journal.py), so a worker killed
+mid-batch leaves evidence: `digests_recover` marks the journaled digests sent and returns the
+others to pending.
+"""
+
+import contextlib
+import logging
+import smtplib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db.models import F, Q
+from django.utils import timezone
+
+from newsletter import emails
+from newsletter.digests.content import Content, batch_contents, lookback
+from newsletter.digests.journal import Journal, journal
+from newsletter.digests.render import Renderer
+from newsletter.models import Digest, Subscriber
+from papers.services.bulk import update_many
+
+logger = logging.getLogger(__name__)
+
+RECORDED_FIELDS = [
+    "status", "reason", "items", "more", "subject", "message_id", "esp_message_id", "sent_at",
+    "next_attempt_at", "claim",
+]  # fmt: skip
+REJECTED_STATUSES = {"rejected", "invalid"}
+
+
+class PermanentError(Exception):
+    """The backend refused this message for good (a bad address, a rejected recipient)."""
+
+
+@dataclass
+class Report:
+    sent: int = 0
+    empty: int = 0
+    failed: int = 0
+    retrying: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: "Report") -> None:
+        self.sent += other.sent
+        self.empty += other.empty
+        self.failed += other.failed
+        self.retrying += other.retrying
+        self.errors.extend(other.errors)
+
+
+def digests_send(
+    *, subscriber_ids: list[int], claim: str | None = None, now: datetime | None = None,
+    connection=None,
+) -> Report:  # fmt: skip
+    """Send the due digests of these subscribers; what happened to them."""
+    now = now or timezone.now()
+    claim = claim or uuid.uuid4().hex
+    Digest.objects.filter(
+        subscriber_id__in=subscriber_ids,
+        status=Digest.Status.PENDING,
+        next_attempt_at__lte=now,
+    ).update(status=Digest.Status.SENDING, claim=claim, claimed_at=now, attempts=F("attempts") + 1)
+    claimed, sent_before = _claimed_and_sent_before(subscriber_ids, claim, now)
+    if not claimed:
+        return Report()
+    log = journal()
+    already = log.read(claim)  # a redelivered task: what its first run sent
+    contents = batch_contents(
+        [d for d in claimed if d.pk not in already], sent_before=sent_before, now=now
+    )
+    report = Report()
+    renderer = Renderer()
+    connection = connection or get_connection()
+    try:
+        for digest in claimed:
+            if digest.pk in already:
+                _mark_sent(digest, already[digest.pk], now=now)
+            else:
+                _deliver(digest, contents[digest.pk], renderer, connection, log, claim, now)
+            _count(report, digest)
+    finally:
+        _close(connection)
+        update_many(Digest, claimed, RECORDED_FIELDS)
+        log.forget(claim)
+    return report
+
+
+def _claimed_and_sent_before(
+    subscriber_ids: list[int], claim: str, now: datetime
+) -> tuple[list[Digest], dict[int, set[int]]]:
+    """The digests this claim holds, and per subscriber the papers their recent digests sent."""
+    rows = (
+        Digest.objects.filter(
+            Q(claim=claim, status=Digest.Status.SENDING)
+            | Q(
+                subscriber_id__in=subscriber_ids,
+                status=Digest.Status.SENT,
+                scheduled_for__gte=now - 2 * lookback(),
+            )
+        )
+        .select_related("subscriber")
+        .order_by("pk")
+    )
+    claimed, sent_before = [], {}
+    for digest in rows:
+        if digest.status == Digest.Status.SENDING:
+            claimed.append(digest)
+        else:
+            sent_before.setdefault(digest.subscriber_id, set()).update(digest.paper_ids)
+    return claimed, sent_before
+
+
+def _deliver(digest, content: Content, renderer, connection, log: Journal, claim, now) -> None:
+    digest.claim = ""
+    subscriber = digest.subscriber
+    if subscriber.status != Subscriber.Status.ACTIVE:
+        digest.status = Digest.Status.EMPTY
+        digest.reason = f"Not sent: the subscriber is {subscriber.get_status_display().lower()}."
+        return
+    digest.items = [[card.id, terms] for card, terms in content.shown]
+    digest.more = [[card.id, terms] for card, terms in content.more]
+    if content.empty:
+        digest.status = Digest.Status.EMPTY
+        digest.reason = content.reason
+        return
+    rendered = renderer.render(
+        digest_id=digest.pk, period=digest.period, subscriber=subscriber, content=content
+    )
+    digest.subject = rendered.subject
+    message = emails.digest_message(
+        digest_id=digest.pk, subscriber=subscriber, subject=rendered.subject,
+        text=rendered.text, html=rendered.html, connection=connection,
+    )  # fmt: skip
+    try:
+        esp_id = _send(message, connection)
+    except PermanentError as exc:
+        digest.status = Digest.Status.FAILED
+        digest.reason = f"Refused by the mail backend: {exc}"
+        return
+    except Exception as exc:  # transient until proven otherwise: retried, then given up
+        _retry_later(digest, exc, now)
+        _close(connection)  # a broken connection is reopened by the next send
+        return
+    entry = {
+        "message_id": message.extra_headers["Message-ID"], "esp_message_id": esp_id,
+        "subject": digest.subject, "items": digest.items, "more": digest.more,
+    }  # fmt: skip
+    log.record(claim, digest.pk, entry)
+    _mark_sent(digest, entry, now=now)
+
+
+def _send(message, connection) -> str:
+    """Send one message; its ESP id. Raises PermanentError when retrying cannot help."""
+    try:
+        connection.send_messages([message])
+    except AnymailRecipientsRefused as exc:
+        raise PermanentError(str(exc).splitlines()[0]) from exc
+    except AnymailAPIError as exc:
+        if exc.status_code and 400 <= exc.status_code < 500 and exc.status_code not in (408, 429):
+            raise PermanentError(f"HTTP {exc.status_code}: {str(exc).splitlines()[0]}") from exc
+        raise
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        if all(code >= 500 for code in codes):
+            raise PermanentError(f"recipient refused ({', '.join(map(str, codes))})") from exc
+        raise
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code >= 500:
+            raise PermanentError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
+        raise
+    status = getattr(message, "anymail_status", None)
+    if status is None:
+        return ""
+    if status.status and status.status <= REJECTED_STATUSES:
+        raise PermanentError(f"the ESP {'/'.join(sorted(status.status))} the recipient")
+    return "" if status.message_id is None else str(status.message_id)
+
+
+def _retry_later(digest: Digest, error: Exception, now: datetime) -> None:
+    description = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    if digest.attempts >= settings.NEWSLETTER_MAX_ATTEMPTS:
+        digest.status = Digest.Status.FAILED
+        digest.reason = f"Gave up after {digest.attempts} attempts. Last error: {description}"
+        return
+    delay = min(
+        settings.NEWSLETTER_RETRY_BASE_SECONDS * 2 ** (digest.attempts - 1),
+        settings.NEWSLETTER_RETRY_MAX_SECONDS,
+    )
+    digest.status = Digest.Status.PENDING
+    digest.next_attempt_at = now + timedelta(seconds=delay)
+    digest.reason = (
+        f"Attempt {digest.attempts} failed ({description}); "
+        f"retrying after {digest.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC."
+    )
+    logger.warning("Digest %s: %s", digest.pk, digest.reason)
+
+
+def _mark_sent(digest: Digest, entry: dict, *, now: datetime) -> None:
+    """Record a send from its journal entry."""
+    for name, value in entry.items():
+        setattr(digest, name, value)
+    digest.status = Digest.Status.SENT
+    digest.sent_at = now
+    digest.claim = ""
+    digest.reason = ""
+
+
+def _count(report: Report, digest: Digest) -> None:
+    if digest.status == Digest.Status.SENT:
+        report.sent += 1
+    elif digest.status == Digest.Status.EMPTY:
+        report.empty += 1
+    elif digest.status == Digest.Status.FAILED:
+        report.failed += 1
+        report.errors.append(digest.reason)
+    else:
+        report.retrying += 1
+        report.errors.append(digest.reason)
+
+
+def _close(connection) -> None:
+    with contextlib.suppress(OSError, smtplib.SMTPException, AnymailError):
+        connection.close()
+
+
+def digests_recover(*, now: datetime | None = None) -> int:
+    """Settle digests left "sending" by a worker that died: journaled ones are marked sent, the
+    others go back to pending, due at once. How many were settled. Rare, so row by row."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.NEWSLETTER_SENDING_TIMEOUT_SECONDS)
+    stale = list(Digest.objects.filter(status=Digest.Status.SENDING, claimed_at__lte=cutoff))
+    log = journal()
+    journals = {claim: log.read(claim) for claim in {digest.claim for digest in stale}}
+    settled = 0
+    for digest in stale:
+        claim = digest.claim
+        if digest.pk in journals[claim]:
+            _mark_sent(digest, journals[claim][digest.pk], now=now)
+        else:
+            digest.status = Digest.Status.PENDING
+            digest.next_attempt_at = now
+            digest.claim = ""
+            digest.reason = f"Recovered at {now:%Y-%m-%d %H:%M} UTC after its worker stopped."
+        # Conditional on the stale claim: if its worker was only slow and has recorded since,
+        # its record stands.
+        values = {name: getattr(digest, name) for name in RECORDED_FIELDS}
+        settled += Digest.objects.filter(
+            pk=digest.pk, status=Digest.Status.SENDING, claim=claim
+        ).update(**values)
+    for claim in journals:
+        log.forget(claim)
+    return settled
+
+
+def due_batches(*, now: datetime | None = None, size: int | None = None) -> Iterator[list[int]]:
+    """The subscribers with a digest due now, in batches for `digests_send`."""
+    now = now or timezone.now()
+    size = size or settings.NEWSLETTER_BATCH_SIZE
+    ids = (
+        Digest.objects.filter(status=Digest.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("subscriber_id")
+        .values_list("subscriber_id", flat=True)
+        .distinct()
+    )
+    batch = []
+    for subscriber_id in ids.iterator(chunk_size=size * 4):
+        batch.append(subscriber_id)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,28 @@
+"""A digest rendered outside a send: for the admin's preview and "send test to me"."""
+
+from datetime import datetime
+
+from newsletter.digests.content import Content, batch_contents, cards_for, lookback
+from newsletter.digests.render import Rendered, Renderer
+from newsletter.models import Digest
+
+
+def digest_render(*, digest: Digest, now: datetime) -> tuple[Rendered, Content]:
+    """A sent digest as it was sent; a pending one as it would be if sent now."""
+    if digest.status in (Digest.Status.PENDING, Digest.Status.SENDING):
+        sent = Digest.objects.filter(
+            subscriber_id=digest.subscriber_id,
+            status=Digest.Status.SENT,
+            scheduled_for__gte=now - 2 * lookback(),
+        )
+        sent_before = {digest.subscriber_id: {pk for d in sent for pk in d.paper_ids}}
+        content = batch_contents([digest], sent_before=sent_before, now=now)[digest.pk]
+    else:
+        content = Content(
+            shown=cards_for(digest.items), more=cards_for(digest.more), more_count=len(digest.more)
+        )
+        content.reason = digest.reason
+    rendered = Renderer().render(
+        digest_id=digest.pk, period=digest.period, subscriber=digest.subscriber, content=content
+    )
+    return rendered, content

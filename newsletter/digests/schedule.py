@@ -1,0 +1,162 @@
+"""When digests fall due, and the pending Digest rows that say so.
+
+A subscriber's `next_digest_at` is the next time their digest is due: daily at `send_hour` in
+their time zone, or weekly at that hour on `send_weekday`. Beat asks every few minutes who is
+due; each due subscriber gets one pending digest for the period (their local date of the send)
+and a new `next_digest_at`. If beat was down for days, one digest covers the gap, not one a day.
+"""
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from newsletter.models import Digest, Subscriber
+
+CHUNK = 2000
+SCHEDULE_FIELDS = ("pk", "frequency", "send_weekday", "send_hour", "timezone")
+
+
+def _send_times(
+    *, around: datetime, frequency: str, weekday: int, hour: int, tz: str, step: int
+) -> Iterable[datetime]:
+    """The send times on the local days from `around`'s, one day at a time in `step`'s direction."""
+    zone = ZoneInfo(tz)
+    day = around.astimezone(zone).date()
+    for offset in range(-1, 9):
+        candidate_day = day + timedelta(days=offset * step)
+        if frequency == Subscriber.Frequency.WEEKLY and candidate_day.weekday() != weekday:
+            continue
+        yield datetime.combine(candidate_day, time(hour), tzinfo=zone).astimezone(UTC)
+
+
+def next_send_after(
+    *, after: datetime, frequency: str, weekday: int, hour: int, tz: str
+) -> datetime:
+    """The first send time strictly after `after` (UTC)."""
+    times = _send_times(
+        around=after, frequency=frequency, weekday=weekday, hour=hour, tz=tz, step=1
+    )
+    return next(t for t in times if t > after)
+
+
+def last_send_at_or_before(
+    *, moment: datetime, frequency: str, weekday: int, hour: int, tz: str
+) -> datetime:
+    """The latest send time at or before `moment` (UTC)."""
+    times = _send_times(
+        around=moment, frequency=frequency, weekday=weekday, hour=hour, tz=tz, step=-1
+    )
+    return next(t for t in times if t <= moment)
+
+
+def period_of(moment: datetime, tz: str) -> date:
+    """A digest's period: the subscriber's local date of its send."""
+    return moment.astimezone(ZoneInfo(tz)).date()
+
+
+def subscriber_next_digest_at(subscriber: Subscriber, *, after: datetime) -> datetime:
+    return next_send_after(
+        after=after,
+        frequency=subscriber.frequency,
+        weekday=subscriber.send_weekday,
+        hour=subscriber.send_hour,
+        tz=subscriber.timezone,
+    )
+
+
+def digests_schedule(*, now: datetime) -> int:
+    """Create a pending digest for every active subscriber whose send time has come; how many.
+
+    Safe to run twice at once: a digest is unique per subscriber and period, and a subscriber
+    whose `next_digest_at` moved meanwhile is left to the run that moved it.
+    """
+    _schedule_unscheduled(now=now)
+    created = 0
+    due = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE, next_digest_at__lte=now)
+    for chunk in _chunks(due, ("next_digest_at", *SCHEDULE_FIELDS)):
+        digests, advanced = [], []
+        for due_at, pk, frequency, weekday, hour, tz in chunk:
+            timing = {"frequency": frequency, "weekday": weekday, "hour": hour, "tz": tz}
+            send_at = last_send_at_or_before(moment=now, **timing)
+            if send_at < due_at:  # the schedule changed after this was computed
+                send_at = due_at
+            digests.append(_pending(pk, period_of(send_at, tz), frequency, send_at, now))
+            advanced.append(Subscriber(pk=pk, next_digest_at=next_send_after(after=now, **timing)))
+        with transaction.atomic():
+            created += _insert_new(digests)
+            Subscriber.objects.bulk_update(advanced, ["next_digest_at"])
+    return created
+
+
+def digests_create_now(*, subscriber_ids: Iterable[int], now: datetime) -> int:
+    """A digest for today's period for each of these active subscribers, due at once (`--now`,
+    the admin's "send digest now"); one that already has today's digest keeps it."""
+    active = Subscriber.objects.filter(pk__in=list(subscriber_ids), status=Subscriber.Status.ACTIVE)
+    created = 0
+    for chunk in _chunks(active, (None, *SCHEDULE_FIELDS)):
+        created += _insert_new(
+            [
+                _pending(pk, period_of(now, tz), frequency, now, now)
+                for _, pk, frequency, _, _, tz in chunk
+            ]
+        )
+    return created
+
+
+def _insert_new(digests: list[Digest]) -> int:
+    """Insert the digests whose (subscriber, period) has none yet; how many were new."""
+    existing = set(
+        Digest.objects.filter(
+            subscriber_id__in=[d.subscriber_id for d in digests],
+            period__in={d.period for d in digests},
+        ).values_list("subscriber_id", "period")
+    )
+    new = [d for d in digests if (d.subscriber_id, d.period) not in existing]
+    # A scheduler running at the same moment may insert the same rows: the constraint wins.
+    Digest.objects.bulk_create(new, ignore_conflicts=True, batch_size=CHUNK)
+    return len(new)
+
+
+def _pending(pk: int, period: date, frequency: str, send_at: datetime, now: datetime) -> Digest:
+    return Digest(
+        subscriber_id=pk, period=period, frequency=frequency, scheduled_for=send_at,
+        next_attempt_at=now,
+    )  # fmt: skip
+
+
+def _schedule_unscheduled(*, now: datetime) -> None:
+    """Active subscribers without a next send time (confirmed before digests existed, or edited
+    in SQL) get one; their first digest comes at their next send time."""
+    unscheduled = Subscriber.objects.filter(
+        status=Subscriber.Status.ACTIVE, next_digest_at__isnull=True
+    )
+    for chunk in _chunks(unscheduled, (None, *SCHEDULE_FIELDS)):
+        Subscriber.objects.bulk_update(
+            [
+                Subscriber(
+                    pk=pk,
+                    next_digest_at=next_send_after(
+                        after=now, frequency=frequency, weekday=weekday, hour=hour, tz=tz
+                    ),
+                )
+                for _, pk, frequency, weekday, hour, tz in chunk
+            ],
+            ["next_digest_at"],
+        )
+
+
+def _chunks(subscribers: QuerySet, fields: tuple) -> Iterable[list[tuple]]:
+    """Keyset pages of (first field or None, *SCHEDULE_FIELDS); updating a page never shifts the
+    next one."""
+    last = 0
+    first, *rest = fields
+    columns = (first, *rest) if first else rest
+    while True:
+        rows = list(subscribers.filter(pk__gt=last).order_by("pk").values_list(*columns)[:CHUNK])
+        if not rows:
+            return
+        yield [row if first else (None, *row) for row in rows]
+        last = rows[-1][1 if first else 0]
