@@ -5,6 +5,7 @@ import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -58,7 +59,10 @@ class Command(BaseCommand):
     def _active(self, emails: list[str]) -> list[int]:
         subscribers = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE)
         if emails:
-            subscribers = subscribers.filter(email__in=emails)
+            wanted = Q()
+            for email in emails:
+                wanted |= Q(email__iexact=email)
+            subscribers = subscribers.filter(wanted)
             found = {e.lower() for e in subscribers.values_list("email", flat=True)}
             missing = [e for e in emails if e.lower() not in found]
             if missing:
