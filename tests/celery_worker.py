@@ -27,34 +27,57 @@ def test_database_url() -> str:
     return f"postgres://{credentials}@{host}/{db['NAME']}"
 
 
-@contextmanager
-def celery_worker(broker_url: str, *, log: Path) -> Iterator[dict[str, str]]:
-    """A worker on a queue of its own; yields the environment that sends tasks to it."""
-    queue = f"paperwire-test-{uuid.uuid4().hex[:8]}"
-    env = {
+def celery_env(broker_url: str, queue: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a worker or beat process on a queue of its own (or `queue`)."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "SECRET_KEY": "tests-only-not-a-secret",
         "DATABASE_URL": test_database_url(),
         "CELERY_BROKER_URL": broker_url,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_TASK_DEFAULT_QUEUE": queue or f"paperwire-test-{uuid.uuid4().hex[:8]}",
+        **extra,
     }
+
+
+@contextmanager
+def celery_worker(
+    broker_url: str, *, log: Path, env: dict[str, str] | None = None
+) -> Iterator[dict[str, str]]:
+    """A worker (one process, the solo pool) on a queue of its own; yields the environment that
+    sends tasks to it, with its process id as PAPERWIRE_WORKER_PID."""
+    env = env or celery_env(broker_url)
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-        "--queues", queue, "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "--loglevel", "INFO",
+        "--queues", env["CELERY_TASK_DEFAULT_QUEUE"], "--without-gossip", "--without-mingle",
+        "--without-heartbeat", "--loglevel", "INFO",
     ]  # fmt: skip
-    with open(log, "wb") as output:
-        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+    with _process(command, env, log) as worker:
+        yield {**env, "PAPERWIRE_WORKER_PID": str(worker.pid)}
+
+
+@contextmanager
+def celery_beat(env: dict[str, str], *, log: Path) -> Iterator[subprocess.Popen]:
+    """Beat with the database scheduler, sending to the queue in `env`."""
+    command = [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+               "--max-interval", "1"]  # fmt: skip
+    with _process(command, env, log) as beat:
+        yield beat
+
+
+@contextmanager
+def _process(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    with open(log, "ab") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
         try:
-            yield env
+            yield process
         finally:
-            worker.terminate()
+            process.terminate()
             try:
-                worker.wait(timeout=20)
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+                process.kill()
+                process.wait()
 
 
 def celery_call(env: dict[str, str], task: str, *args: str) -> None:

@@ -89,6 +89,8 @@ def digests_send(
     report = Report()
     renderer = Renderer()
     connection = connection or get_connection()
+    with contextlib.suppress(Exception):  # one connection for the batch; a failure shows per send
+        connection.open()
     try:
         for digest in claimed:
             if digest.pk in already:
