@@ -74,7 +74,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(redis_u
     assert Counter(r.rcpt_tos[0] for r in received) == {
         f"reader{n}@example.org": 1 for n in range(SUBSCRIBERS)
     }
-    message_ids = {r.message["Message-ID"] for r in received}
+    message_ids = {r.message["Message-ID"].strip() for r in received}
     assert message_ids == set(Digest.objects.values_list("message_id", flat=True))
     assert all(len(items) == 8 for items in Digest.objects.values_list("items", flat=True))
 
