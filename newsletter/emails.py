@@ -5,33 +5,49 @@ Every email carries, in its footer, a signed link to the subscriber's manage pag
 unsubscribe link, and the List-Unsubscribe headers (RFC 2369 and RFC 8058).
 """
 
+import functools
 import secrets
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from newsletter.models import Subscriber
 from newsletter.tokens import confirm_token, manage_token
+
+PLACEHOLDER = "TOKEN"  # tokens are URL-safe, so they are never quoted
 
 
 def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
+def link(name: str, token: str) -> str:
+    """The absolute URL of the view `name` for `token`: `reverse` resolves the pattern once per
+    process, since a batch of digests builds thousands of these."""
+    before, after = _pattern(name, get_script_prefix())
+    return f"{settings.SITE_URL}{before}{token}{after}"
+
+
+@functools.lru_cache(maxsize=32)
+def _pattern(name: str, script_prefix: str) -> tuple[str, str]:
+    before, _, after = reverse(name, args=[PLACEHOLDER]).partition(PLACEHOLDER)
+    return before, after
+
+
 def manage_url(subscriber: Subscriber) -> str:
-    return absolute(reverse("newsletter:manage", args=[manage_token(subscriber)]))
+    return link("newsletter:manage", manage_token(subscriber))
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
-    return absolute(reverse("newsletter:unsubscribe", args=[subscriber.token]))
+    return link("newsletter:unsubscribe", subscriber.token)
 
 
 def list_unsubscribe_headers(subscriber: Subscriber) -> dict[str, str]:
     """The headers that let a mail client unsubscribe in one click, without opening a page."""
-    one_click = absolute(reverse("newsletter:one_click_unsubscribe", args=[subscriber.token]))
+    one_click = link("newsletter:one_click_unsubscribe", subscriber.token)
     mailbox = settings.NEWSLETTER_UNSUBSCRIBE_MAILBOX
     mailto = f"mailto:{mailbox}?subject={quote('unsubscribe ' + subscriber.token)}"
     return {
