@@ -73,42 +73,47 @@ def update_many(
 ) -> None:
     """UPDATE the fields `names` of `objects`, each row with its own values, in one statement.
 
-    `bulk_update` splits a batch by Django's SQLite limit of 999 parameters (83 rows of 12
-    fields); SQLite's real limit here is far higher, so on SQLite this sends one
-    `WITH v AS (VALUES ...) UPDATE ... FROM v`. PostgreSQL has no such cap, and its typed
-    CASE expressions from `bulk_update` come as one statement already.
+    `bulk_update` builds a CASE expression per field and row through the ORM, which measured
+    slower than the database's work (5.6 s of 10.4 s for 2,000 digests on PostgreSQL), and on
+    SQLite it splits a batch by Django's assumed limit of 999 parameters. This sends
+    `WITH v(...) AS (VALUES ...) UPDATE ... FROM v` instead, with casts on PostgreSQL (where
+    the VALUES columns are untyped), in as few statements as the parameter limit allows.
     """
     if not objects:
         return
     connection = connections[router.db_for_write(model)]
-    fields = [model._meta.get_field(name) for name in names]
-    width = len(fields) + 1
-    if connection.vendor != "sqlite" or len(objects) * width > _max_parameters(connection):
-        model.objects.bulk_update(objects, names, batch_size=len(objects))
+    if connection.vendor not in ("sqlite", "postgresql"):
+        model.objects.bulk_update(objects, names)
         return
-    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
     converters = [_converter(field, connection) for field in fields]
-    columns = ", ".join(quote(name) for name in ["pk", *(f.column for f in fields)])
-    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields)
-    table = quote(model._meta.db_table)
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    columns = ", ".join(["pk", *(quote(f.column) for f in fields)])
+    if connection.vendor == "postgresql":
+        sets = ", ".join(
+            f"{quote(f.column)} = v.{quote(f.column)}::{f.db_type(connection)}" for f in fields
+        )
+    else:
+        sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields)
+    width = len(fields) + 1
     row_sql = "(" + ", ".join(["%s"] * width) + ")"
-    params = [
-        value
-        for obj in objects
-        for value in (
-            obj.pk,
-            *(
-                convert(getattr(obj, f.attname))
-                for f, convert in zip(fields, converters, strict=True)
-            ),
-        )
-    ]
+    rows_per_statement = max(1, _max_parameters(connection) // width)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH v({columns}) AS (VALUES {', '.join([row_sql] * len(objects))}) "
-            f"UPDATE {table} SET {sets} FROM v WHERE {table}.{quote(model._meta.pk.column)} = v.pk",
-            params,
-        )
+        for start in range(0, len(objects), rows_per_statement):
+            chunk = objects[start : start + rows_per_statement]
+            params = []
+            for obj in chunk:
+                params.append(obj.pk)
+                params.extend(
+                    convert(getattr(obj, f.attname))
+                    for f, convert in zip(fields, converters, strict=True)
+                )
+            cursor.execute(
+                f"WITH v({columns}) AS (VALUES {', '.join([row_sql] * len(chunk))}) "
+                f"UPDATE {table} SET {sets} FROM v WHERE {table}.{pk} = v.pk",
+                params,
+            )
 
 
 def _copy(connection, model, fields, converters, objects) -> None:
