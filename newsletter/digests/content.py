@@ -1,9 +1,10 @@
 """What goes into a batch of digests: each subscriber's matched papers not sent to them before,
 featured first, then by trending score, at most their maximum, at least their minimum upvotes.
 
-A batch reads everything it needs in two queries (matches with their papers, and the upvote
-history of those papers), whatever its size; the caller supplies which papers each subscriber
-was already sent, read with the digests themselves.
+A batch reads everything it needs in two queries, whatever its size: the matches (subscriber,
+paper, terms), then the papers they name, each read once with the lowest upvote count of its
+recent history; the caller supplies which papers each subscriber was already sent, read with the
+digests themselves.
 """
 
 from collections import Counter
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Min, OuterRef, Subquery
+from django.db.models.functions import Substr
 
 from newsletter.digests.trending import (
     GROWTH_WINDOW,
@@ -24,11 +27,11 @@ from papers.models import Feed, Paper, UpvoteObservation
 EXCERPT_CHARS = 280
 MORE_KEPT = 50  # papers beyond the maximum, kept for the digest's page on the site
 SUBJECT_TERMS = 3
+EXCERPT_SOURCE_CHARS = 1000  # enough for an excerpt; abstracts run to 2,000 characters
 PAPER_FIELDS = (
-    "paper_id", "paper__title", "paper__abstract", "paper__author_count", "paper__authors",
-    "paper__organization__name", "paper__organization__handle", "paper__listed_on",
-    "paper__published_on", "paper__first_seen_at", "paper__upvotes", "paper__code_url",
-    "paper__arxiv_id", "paper__url", "paper__featured",
+    "pk", "title", "excerpt_source", "author_count", "authors", "organization__name",
+    "organization__handle", "listed_on", "published_on", "first_seen_at", "upvotes", "code_url",
+    "arxiv_id", "url", "featured",
 )  # fmt: skip
 
 
@@ -78,24 +81,19 @@ def batch_contents(
     """Content per digest id. `sent_before` maps a subscriber id to the papers already sent."""
     by_subscriber = {digest.subscriber_id: digest for digest in digests}
     candidates: dict[int, dict[int, list[str]]] = {pk: {} for pk in by_subscriber}
-    cards: dict[int, Card] = {}
     rows = Match.objects.filter(
-        subscription__subscriber_id__in=list(by_subscriber),
-        created_at__gte=now - lookback(),
-        paper__hidden=False,
-    ).values_list("subscription__subscriber_id", "terms", *PAPER_FIELDS)
-    for subscriber_id, terms, *paper in rows:
-        paper_id = paper[0]
+        subscription__subscriber_id__in=list(by_subscriber), created_at__gte=now - lookback()
+    ).values_list("subscription__subscriber_id", "paper_id", "terms")
+    for subscriber_id, paper_id, terms in rows:
         if paper_id in sent_before.get(subscriber_id, ()):
             continue
-        if paper_id not in cards:
-            cards[paper_id] = _card(*paper)
         known = candidates[subscriber_id].setdefault(paper_id, [])
         known.extend(term for term in terms if term not in known)
-    scores = _scores(cards, now)
+    wanted = {paper_id for papers in candidates.values() for paper_id in papers}
+    cards, scores = _cards_and_scores(wanted, now)  # hidden papers are left out here
     contents = {}
     for subscriber_id, digest in by_subscriber.items():
-        papers = candidates[subscriber_id]
+        papers = {pk: terms for pk, terms in candidates[subscriber_id].items() if pk in cards}
         ranked = sorted(papers, key=lambda pk: (not cards[pk].featured, -scores[pk], pk))
         contents[digest.pk] = _content(digest, [(cards[pk], papers[pk]) for pk in ranked])
     _explain_empty_with_failed_sources(contents.values())
@@ -120,21 +118,38 @@ def _content(digest: Digest, ranked: list[tuple[Card, list[str]]]) -> Content:
     return content
 
 
-def _scores(cards: dict[int, Card], now: datetime) -> dict[int, float]:
-    if not cards:
-        return {}
-    history = UpvoteObservation.objects.filter(
-        paper_id__in=list(cards), observed_at__gte=now - GROWTH_WINDOW
-    ).values_list("paper_id", "upvotes")
-    growth = upvote_growth(history, {pk: card.upvotes for pk, card in cards.items()})
-    return {
-        pk: trending_score(
+def _cards_and_scores(
+    paper_ids: set[int], now: datetime
+) -> tuple[dict[int, Card], dict[int, float]]:
+    """The visible papers among `paper_ids` as cards, and their trending scores."""
+    if not paper_ids:
+        return {}, {}
+    lowest = (
+        UpvoteObservation.objects.filter(paper=OuterRef("pk"), observed_at__gte=now - GROWTH_WINDOW)
+        .order_by()
+        .values("paper")
+        .annotate(lowest=Min("upvotes"))
+        .values("lowest")
+    )
+    papers = _paper_rows(
+        Paper.objects.filter(pk__in=paper_ids, hidden=False), lowest=Subquery(lowest)
+    )
+    cards, scores = {}, {}
+    for *fields, lowest_upvotes in papers:
+        card = cards[fields[0]] = _card(*fields)
+        scores[card.id] = trending_score(
             upvotes=card.upvotes,
-            growth=growth.get(pk, 0),
+            growth=upvote_growth(card.upvotes, lowest_upvotes),
             age_days=age_days(listed_on=card.listed_on, first_seen_at=card.first_seen_at, now=now),
         )
-        for pk, card in cards.items()
-    }
+    return cards, scores
+
+
+def _paper_rows(papers, **annotations):
+    """What a card needs of each paper (the start of its abstract, not all of it)."""
+    return papers.annotate(
+        excerpt_source=Substr("abstract", 1, EXCERPT_SOURCE_CHARS), **annotations
+    ).values_list(*PAPER_FIELDS, *annotations)
 
 
 def _explain_empty_with_failed_sources(contents) -> None:
@@ -190,8 +205,7 @@ def cards_for(items: list) -> list[tuple[Card, list[str]]]:
     """Stored digest items ([[paper id, terms], ...]) as cards, for the page and the admin;
     papers hidden or deleted since are left out."""
     ids = [paper_id for paper_id, _ in items]
-    papers = Paper.objects.filter(pk__in=ids, hidden=False).values_list(
-        *(name.removeprefix("paper__").replace("paper_id", "pk") for name in PAPER_FIELDS)
-    )
-    cards = {row[0]: _card(*row) for row in papers}
+    cards = {
+        row[0]: _card(*row) for row in _paper_rows(Paper.objects.filter(pk__in=ids, hidden=False))
+    }
     return [(cards[pk], terms) for pk, terms in items if pk in cards]

@@ -14,7 +14,6 @@
 The +1 in the numerator lets papers without votes still be ordered by age.
 """
 
-from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 GROWTH_WEIGHT = 2.0
@@ -31,13 +30,6 @@ def age_days(*, listed_on: date | None, first_seen_at: datetime, now: datetime) 
     return (now - born).total_seconds() / 86400
 
 
-def upvote_growth(
-    observations: Iterable[tuple[int, int]], latest: dict[int, int]
-) -> dict[int, int]:
-    """Per paper, upvotes gained in the window: `observations` are (paper id, upvotes) seen in
-    it, `latest` the current counts."""
-    lowest: dict[int, int] = {}
-    for paper_id, upvotes in observations:
-        if upvotes < lowest.get(paper_id, upvotes + 1):
-            lowest[paper_id] = upvotes
-    return {pk: max(latest.get(pk, low) - low, 0) for pk, low in lowest.items()}
+def upvote_growth(upvotes: int, lowest_in_window: int | None) -> int:
+    """Upvotes gained in the window: the latest count minus the lowest observed in it."""
+    return 0 if lowest_in_window is None else max(upvotes - lowest_in_window, 0)
