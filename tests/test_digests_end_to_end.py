@@ -2,13 +2,15 @@
 
 The test ingests a real dump, with subscribers already following topics; beat's "send due
 digests" runs every two seconds, and each subscriber must receive exactly one correct message.
+Then the next period comes, with new papers: one more message each, with nothing sent before.
 """
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 from django.utils.html import escape
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
@@ -56,11 +58,35 @@ def beat_every_two_seconds() -> None:
     )
 
 
-def settled() -> bool:
+NEW_PAPERS = {  # the next period's papers, one for each follower with matches
+    "verilog@example.org": "Verilog, again: a second look",
+    "kernels@example.org": "Kernel fusion revisited",
+    "nas@example.org": "Architecture search on a budget",
+    "moe@example.org": "A mixture of many small experts",
+    "picky@example.org": "LLM serving at scale",
+}
+
+
+def settled(periods: int) -> bool:
     return (
-        Digest.objects.count() == len(FOLLOWERS)
+        Digest.objects.count() == periods * len(FOLLOWERS)
         and not Digest.objects.filter(status__in=["pending", "sending"]).exists()
     )
+
+
+def next_period() -> None:
+    """Yesterday's digests went out; new papers came in; today's send time has come."""
+    for title in NEW_PAPERS.values():
+        Paper.objects.create(title=title, title_key=title.lower(), upvotes=5,
+                             listed_on=timezone.now().date())  # fmt: skip
+    Digest.objects.update(period=F("period") - timedelta(days=1))
+    Subscriber.objects.filter(status="active").update(
+        next_digest_at=timezone.now() - timedelta(minutes=1)
+    )
+
+
+def beat_ticks(log) -> int:
+    return log.read_text().count("Sending due task Send due digests")
 
 
 def test_every_subscriber_receives_exactly_one_correct_digest(redis_url, shared, tmp_path, client):
@@ -78,45 +104,60 @@ def test_every_subscriber_receives_exactly_one_correct_digest(redis_url, shared,
         )  # fmt: skip
         log = tmp_path / "celery.log"
         with celery_worker(redis_url, log=log, env=env), celery_beat(env, log=log):
-            done = wait_until(settled, timeout=120)
-            # More beat ticks come and go; nothing more may be sent.
-            ticks = log.read_text().count("Sending due task Send due digests")
-            wait_until(
-                lambda: log.read_text().count("Sending due task Send due digests") >= ticks + 2,
-                timeout=30,
-            )
+            first = wait_until(lambda: settled(1), timeout=120)
+            ticks = beat_ticks(log)  # more ticks come and go; nothing more may be sent
+            wait_until(lambda: beat_ticks(log) >= ticks + 2, timeout=30)
+            first_round = list(smtp.messages)
+            next_period()
+            second = wait_until(lambda: settled(2), timeout=120)
+            ticks = beat_ticks(log)
+            wait_until(lambda: beat_ticks(log) >= ticks + 2, timeout=30)
         received = list(smtp.messages)
 
-    assert done, f"digests did not settle; log:\n{log.read_text()[-4000:]}"
-    digests = {d.subscriber.email: d for d in Digest.objects.select_related("subscriber")}
-    assert digests["nothing@example.org"].status == "empty"
-    assert digests["nothing@example.org"].reason == "No new papers matched your topics."
-    sent = {email: d for email, d in digests.items() if d.status == "sent"}
-    assert set(sent) == {e for e, _, _ in FOLLOWERS} - {"nothing@example.org"}
-    assert sorted(r.rcpt_tos[0] for r in received) == sorted(sent), "one message each"
+    assert first and second, f"digests did not settle; log:\n{log.read_text()[-4000:]}"
+    digests = {}
+    for digest in Digest.objects.select_related("subscriber").order_by("period"):
+        digests.setdefault(digest.subscriber.email, []).append(digest)
+    assert [d.status for d in digests["nothing@example.org"]] == ["empty", "empty"]
+    assert digests["nothing@example.org"][0].reason == "No new papers matched your topics."
+    followers = {e for e, _, _ in FOLLOWERS} - {"nothing@example.org"}
+    assert {e for e, ds in digests.items() if [d.status for d in ds] == ["sent", "sent"]} == (
+        followers
+    )
+    assert sorted(r.rcpt_tos[0] for r in first_round) == sorted(followers), "one message each"
+    assert sorted(r.rcpt_tos[0] for r in received) == sorted(2 * list(followers))
+    by_message_id = {d.message_id: d for ds in digests.values() for d in ds if d.message_id}
+    sent = {r.message["Message-ID"].strip(): r for r in received}
+    assert set(sent) == set(by_message_id)
 
     titles = dict(Paper.objects.values_list("pk", "title"))
+    for email in followers:
+        yesterday, today = digests[email]
+        assert not set(yesterday.paper_ids) & set(today.paper_ids), "a paper sent twice"
+        assert NEW_PAPERS[email] in [titles[pk] for pk in today.paper_ids]
     upvotes = dict(Paper.objects.values_list("pk", "upvotes"))
-    for item in received:
-        digest = sent[item.rcpt_tos[0]]
-        check_message(item.message, digest, titles, client)
+    shifted = {r.message["Message-ID"].strip() for r in first_round}  # next_period moved them
+    for message_id, item in sent.items():
+        digest = by_message_id[message_id]
+        day = digest.period + timedelta(days=1 if message_id in shifted else 0)
+        check_message(item.message, digest, day, titles, client)
         if digest.subscriber.email == "picky@example.org":
             assert all(upvotes[pk] >= 2 for pk in digest.paper_ids)
         if digest.subscriber.email == "moe@example.org":
-            assert len(digest.items) == 2 and digest.more
-            assert (
-                f"{len(digest.more)} more on the web"
-                in item.message.get_body("plain").get_content()
-            )
+            assert len(digest.items) == 2
+    [moe_first, _] = digests["moe@example.org"]
+    assert moe_first.more
+    message = sent[moe_first.message_id].message
+    assert f"{len(moe_first.more)} more on the web" in message.get_body("plain").get_content()
 
 
-def check_message(message, digest: Digest, titles: dict[int, str], client) -> None:
+def check_message(message, digest: Digest, day: date, titles: dict[int, str], client) -> None:
     subscriber = digest.subscriber
     assert message["Message-ID"].strip() == digest.message_id
     assert message["Subject"] == digest.subject
     count = len(digest.items)
     assert re.fullmatch(
-        rf"{count} new papers? on .+ — {re.escape(period_label(digest.period))}", digest.subject
+        rf"{count} new papers? on .+ — {re.escape(period_label(day))}", digest.subject
     )
     assert message["From"] == "Paperwire <digest@paperwire.test>"
     assert message["To"] == subscriber.email
