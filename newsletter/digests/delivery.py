@@ -83,9 +83,12 @@ def digests_send(
         return Report()
     log = journal()
     already = log.read(claim)  # a redelivered task: what its first run sent
-    contents = batch_contents(
-        [d for d in claimed if d.pk not in already], sent_before=sent_before, now=now
-    )
+    for digest in claimed:
+        if digest.pk in already:
+            sent = sent_before.setdefault(digest.subscriber_id, set())
+            sent.update(paper_id for paper_id, _terms in already[digest.pk]["items"])
+    latest = _latest_per_subscriber(d for d in claimed if d.pk not in already)
+    contents = batch_contents(list(latest.values()), sent_before=sent_before, now=now)
     report = Report()
     renderer = Renderer()
     connection = connection or get_connection()
@@ -95,8 +98,10 @@ def digests_send(
         for digest in claimed:
             if digest.pk in already:
                 _mark_sent(digest, already[digest.pk], now=now)
-            else:
+            elif digest.pk in contents:
                 _deliver(digest, contents[digest.pk], renderer, connection, log, claim, now)
+            else:
+                _supersede(digest, latest[digest.subscriber_id])
             _count(report, digest)
     finally:
         _close(connection)
@@ -128,6 +133,23 @@ def _claimed_and_sent_before(
         else:
             sent_before.setdefault(digest.subscriber_id, set()).update(digest.paper_ids)
     return claimed, sent_before
+
+
+def _latest_per_subscriber(digests) -> dict[int, Digest]:
+    """A subscriber with two digests due at once (one waiting for a retry when the next fell
+    due) gets one email: the latest, which carries every paper not sent before."""
+    latest: dict[int, Digest] = {}
+    for digest in digests:
+        current = latest.get(digest.subscriber_id)
+        if current is None or (digest.period, digest.pk) > (current.period, current.pk):
+            latest[digest.subscriber_id] = digest
+    return latest
+
+
+def _supersede(digest: Digest, by: Digest) -> None:
+    digest.claim = ""
+    digest.status = Digest.Status.EMPTY
+    digest.reason = f"Superseded by the digest of {by.period:%Y-%m-%d}, which carries its papers."
 
 
 def _deliver(digest, content: Content, renderer, connection, log: Journal, claim, now) -> None:

@@ -167,3 +167,43 @@ def test_a_recent_claim_is_left_to_its_worker(llm_papers, outbox):
     Digest.objects.update(status="sending", claim="busy", claimed_at=timezone.now())
     assert digests_recover() == 0
     assert Digest.objects.get().status == "sending"
+
+
+def test_two_digests_due_at_once_make_one_email(llm_papers, outbox):
+    """Yesterday's digest waited for a retry until today's fell due: one email carries both."""
+    [subscriber_id] = subscribers(1)
+    yesterday = Digest.objects.get()
+    Digest.objects.create(
+        subscriber_id=subscriber_id, period=yesterday.period - timedelta(days=1),
+        frequency="daily", scheduled_for=timezone.now() - timedelta(days=1), attempts=2,
+    )  # fmt: skip
+    report = digests_send(subscriber_ids=[subscriber_id])
+    assert (report.sent, report.empty, len(outbox)) == (1, 1, 1)
+    older, newer = Digest.objects.order_by("period")
+    assert newer.status == "sent" and len(newer.items) == 10
+    assert older.status == "empty"
+    assert (
+        older.reason
+        == f"Superseded by the digest of {newer.period:%Y-%m-%d}, which carries its papers."
+    )
+
+
+def test_a_redelivered_task_counts_what_it_sent_as_sent_before(llm_papers, outbox):
+    [subscriber_id] = subscribers(1)
+    first = Digest.objects.get()
+    paper_ids = [p.pk for p in llm_papers[:3]]
+    second = Digest.objects.create(
+        subscriber_id=subscriber_id, period=first.period + timedelta(days=1), frequency="daily",
+        scheduled_for=timezone.now(),
+    )  # fmt: skip
+    claim = "task-id"
+    Digest.objects.filter(pk=first.pk).update(
+        status="sending", claim=claim, claimed_at=timezone.now()
+    )
+    journal().record(claim, first.pk, {"message_id": "<m@x>", "esp_message_id": "",
+                                       "subject": "s", "items": [[pk, ["llm"]] for pk in paper_ids],
+                                       "more": []})  # fmt: skip
+    digests_send(subscriber_ids=[subscriber_id], claim=claim)
+    second.refresh_from_db()
+    assert second.status == "sent"
+    assert not set(second.paper_ids) & set(paper_ids)
