@@ -18,6 +18,7 @@ from newsletter.rules import RuleError, parse
 from newsletter.selectors import papers_matching
 from newsletter.services import subscribers_suppress
 from newsletter.tasks import send_confirmation, send_digest_batch
+from papers.models import Paper
 
 PREVIEW_DAYS = 7
 PREVIEW_LIMIT = 20
@@ -71,11 +72,22 @@ class SubscriptionInline(admin.TabularInline):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ("email", "status", "frequency", "created_at", "confirmed_at")
+    list_display = ("email", "status", "frequency", "next_digest_at", "digests_link", "created_at")
     list_filter = ("status", "frequency")
     search_fields = ("email", "subscriptions__rule")
     date_hierarchy = "created_at"
-    readonly_fields = ("created_at", "confirmed_at", "unsubscribed_at")
+    readonly_fields = (
+        "created_at", "confirmed_at", "unsubscribed_at", "next_digest_at", "digests_link",
+    )  # fmt: skip
+
+    @admin.display(description="digests")
+    def digests_link(self, subscriber: Subscriber) -> str:
+        url = (
+            reverse("admin:newsletter_digest_changelist")
+            + f"?subscriber__id__exact={subscriber.pk}"
+        )
+        return format_html('<a href="{}">Digests</a>', url)
+
     inlines = (SubscriptionInline,)
     actions = ("send_digest_now", "resend_confirmation", "suppress", "export_csv")
 
@@ -179,11 +191,14 @@ class DigestAdmin(admin.ModelAdmin):
     def papers(self, digest: Digest) -> str:
         if not digest.items:
             return "None."
-        return format_html_join(
-            "", '<li><a href="{}">#{}</a> {}</li>',
-            ((reverse("admin:papers_paper_change", args=[pk]), pk, ", ".join(terms))
+        titles = dict(Paper.objects.filter(pk__in=digest.paper_ids).values_list("pk", "title"))
+        items = format_html_join(
+            "", '<li><a href="{}">#{}</a> {} <small>(matched {})</small></li>',
+            ((reverse("admin:papers_paper_change", args=[pk]), pk,
+              titles.get(pk, "(deleted)"), ", ".join(terms))
              for pk, terms in digest.items),
         )  # fmt: skip
+        return format_html("<ol>{}</ol>", items)
 
     @admin.display(description="preview")
     def preview_link(self, digest: Digest) -> str:

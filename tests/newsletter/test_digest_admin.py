@@ -46,9 +46,13 @@ def test_the_list_shows_status_subscriber_period_papers_and_error(admin_client, 
     assert "Sent" in page and "Empty" in page and "No new papers matched your topics." in page
     sent = Digest.objects.get(status="sent")
     detail = admin_client.get(f"{DIGESTS}{sent.pk}/change/").content.decode()
+    first = sent.paper_ids[0]
     assert (
-        f'/admin/papers/paper/{sent.paper_ids[0]}/change/">#{sent.paper_ids[0]}</a> llm' in detail
-    )
+        f'/admin/papers/paper/{first}/change/">#{first}</a> Speculative LLM decoding '
+        "<small>(matched llm)</small>"
+    ) in detail
+    subscribers = admin_client.get("/admin/newsletter/subscriber/").content.decode()
+    assert f"/admin/newsletter/digest/?subscriber__id__exact={sent.subscriber_id}" in subscribers
     assert sent.message_id.replace("<", "&lt;").replace(">", "&gt;") in detail
 
 
