@@ -49,12 +49,37 @@ def _active_subscriptions() -> QuerySet:
 
 def subscriptions_match_recent(*, subscription_ids: Iterable[int], days: int | None = None) -> int:
     """Match new or edited subscriptions against the recent papers; the matches found."""
+    ids = list(subscription_ids)
+    found = _match(Subscription.objects.filter(pk__in=ids), _recent_papers(days), mark=False)
+    Subscription.objects.filter(pk__in=ids).update(matched_at=timezone.now())
+    return found
+
+
+def unmatched_subscriptions_match() -> int:
+    """The sweep's other half: active or paused subscriptions never matched against the recent
+    papers (a signup whose task never ran, a subscriber who just confirmed). Papers not matched
+    yet are left to `unmatched_papers_match`, which matches them against every subscription."""
+    subscriptions = _active_subscriptions().filter(matched_at__isnull=True)
+    ids = list(subscriptions.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    papers = _recent_papers(None).filter(matched_at__isnull=False)
+    found = _match(Subscription.objects.filter(pk__in=ids), papers, mark=False)
+    Subscription.objects.filter(pk__in=ids).update(matched_at=timezone.now())
+    return found
+
+
+def unmatched_match() -> int:
+    """Everything the after-ingest and after-signup tasks may have missed; the matches found."""
+    return unmatched_subscriptions_match() + unmatched_papers_match()
+
+
+def _recent_papers(days: int | None) -> QuerySet:
     days = settings.NEWSLETTER_MATCH_WINDOW_DAYS if days is None else days
     since = timezone.now() - timedelta(days=days)
-    papers = Paper.objects.filter(
+    return Paper.objects.filter(
         Q(listed_on__gte=since.date()) | Q(listed_on__isnull=True, first_seen_at__gte=since)
     )
-    return _match(Subscription.objects.filter(pk__in=list(subscription_ids)), papers, mark=False)
 
 
 def subscription_rule(subscription: Subscription) -> Rule:

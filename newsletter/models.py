@@ -119,6 +119,10 @@ class Subscription(models.Model):
     )
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    matched_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When it was last matched against the recent papers; empty until then.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["created_at"]

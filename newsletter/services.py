@@ -92,11 +92,21 @@ def subscriber_confirm(*, subscriber: Subscriber) -> bool:
 
     A conditional UPDATE, so two clicks (or a scanner and a person) confirm once.
     """
-    changed = Subscriber.objects.filter(pk=subscriber.pk, status=Subscriber.Status.PENDING).update(
-        status=Subscriber.Status.ACTIVE,
-        confirmed_at=timezone.now(),
-        next_digest_at=_next_digest_at(subscriber),
-    )
+    from newsletter.tasks import match_subscriptions
+
+    with transaction.atomic():
+        changed = Subscriber.objects.filter(
+            pk=subscriber.pk, status=Subscriber.Status.PENDING
+        ).update(
+            status=Subscriber.Status.ACTIVE,
+            confirmed_at=timezone.now(),
+            next_digest_at=_next_digest_at(subscriber),
+        )
+        if changed:
+            # Papers that came in while the address was unconfirmed were not matched to it.
+            subscriptions = subscriber.subscriptions.all()
+            subscriptions.update(matched_at=None)
+            match_subscriptions.delay_on_commit(list(subscriptions.values_list("pk", flat=True)))
     subscriber.refresh_from_db()
     return bool(changed)
 

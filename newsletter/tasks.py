@@ -35,7 +35,9 @@ def match_subscriptions(subscription_ids: list[int]) -> int:
 
 @shared_task
 def match_unmatched_papers() -> int:
-    return matching.unmatched_papers_match()
+    """The periodic sweep (its name is kept for the schedule in the database): new or changed
+    papers, and subscriptions not yet matched against the recent ones."""
+    return matching.unmatched_match()
 
 
 @shared_task
@@ -47,7 +49,7 @@ def send_due_digests() -> int:
     nothing left to claim.
     """
     now = timezone.now()
-    matching.unmatched_papers_match()
+    matching.unmatched_match()
     digests_recover(now=now)
     digests_schedule(now=now)
     batches = 0

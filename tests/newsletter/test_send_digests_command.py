@@ -30,7 +30,7 @@ def test_it_matches_first_then_sends_only_what_is_due(make_paper, make_subscribe
     )
 
     output = run()
-    assert "Matched 2 new matches; 1 digest fell due." in output
+    assert "Matching found 2 new matches; 1 digest fell due." in output
     assert "Sent 1, empty 0, failed 0, to retry later 0." in output
     assert [m.to for m in outbox] == [["due@example.org"]]
     assert run().endswith("Sent 0, empty 0, failed 0, to retry later 0.\n")
@@ -57,3 +57,30 @@ def test_now_can_pick_subscribers_by_address(make_paper, make_subscriber, outbox
     with pytest.raises(CommandError, match="--email only makes sense with --now"):
         run("--email", "a@example.org")
     assert Digest.objects.count() == 1
+
+
+def test_it_matches_subscriptions_whose_matching_task_never_ran(
+    make_paper, make_subscriber, outbox
+):
+    """Without a worker, a signup's "match the recent papers" task waits in the queue; the
+    command matches the subscription itself, against papers matched before it existed."""
+    make_paper("An LLM paper from before the signup")
+    call_command("send_digests", "--no-progress", stdout=io.StringIO())  # matches the paper
+    make_subscriber("late@example.org", "llm")
+    output = run("--now")
+    assert "Matching found 1 new match;" in output and "Sent 1," in output
+    assert [m.to for m in outbox] == [["late@example.org"]]
+
+
+def test_confirming_matches_the_papers_that_came_in_meanwhile(
+    make_paper, make_subscriber, outbox, django_capture_on_commit_callbacks
+):
+    from newsletter.services import subscriber_confirm
+
+    pending = make_subscriber("pending@example.org", "llm", status="pending")
+    make_paper("An LLM paper while unconfirmed")
+    run()  # the paper is matched, but not to a pending address
+    assert not pending.subscriptions.get().matches.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        subscriber_confirm(subscriber=pending)
+    assert pending.subscriptions.get().matches.count() == 1

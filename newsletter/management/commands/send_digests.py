@@ -35,13 +35,13 @@ class Command(BaseCommand):
         if options["email"] and not options["now"]:
             raise CommandError("--email only makes sense with --now.")
         now = timezone.now()
-        matched = matching.unmatched_papers_match()
+        matched = matching.unmatched_match()
         recovered = digests_recover(now=now)
         created = digests_schedule(now=now)
         if options["now"]:
             created += digests_create_now(subscriber_ids=self._active(options["email"]), now=now)
         self.stdout.write(
-            f"Matched {matched} new match{'es' if matched != 1 else ''}; "
+            f"Matching found {matched} new match{'es' if matched != 1 else ''}; "
             f"{created} digest{'s' if created != 1 else ''} fell due"
             + (f"; recovered {recovered} interrupted" if recovered else "")
             + "."
