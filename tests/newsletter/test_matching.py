@@ -120,3 +120,15 @@ def test_unhiding_a_paper_gets_it_matched(admin_client):
     admin_client.post("/admin/papers/paper/", {"action": "unhide", "_selected_action": [paper.pk]})
     unmatched_papers_match()
     assert matched(subscription) == {"Quantization": ["quantization"]}
+
+
+def test_a_long_topic_and_a_long_rule_together_still_match():
+    """A topic's rule and the subscriber's each allow 12 terms: 24 together must index."""
+    words = [f"w{n}" for n in range(12)]
+    topic = Topic.objects.create(name="Long", slug="long", rule=" ".join(words))
+    both = subscribe(" ".join(f"v{n}" for n in range(12)), topic=topic)
+    title = " ".join(words + [f"v{n}" for n in range(12)])
+    Paper.objects.create(title=title, title_key="long", listed_on=date.today())
+    Paper.objects.create(title="w0 v0 only", title_key="short", listed_on=date.today())
+    papers_match(paper_ids=Paper.objects.values_list("pk", flat=True))
+    assert set(matched(both)) == {title}
