@@ -106,7 +106,7 @@ def digests_send(
     finally:
         _close(connection)
         update_many(Digest, claimed, RECORDED_FIELDS)
-        log.forget(claim)
+    log.forget(claim)  # only once every outcome is in the database
     return report
 
 
