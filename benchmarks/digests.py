@@ -14,7 +14,6 @@ its target, and a last line of JSON.
 
 import argparse
 import json
-import os
 import random
 import resource
 import subprocess
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import postgres_database  # noqa: E402
+from benchmarks._common import databases, django_environment  # noqa: E402
 
 TARGET_DIGESTS_PER_S = 2000
 TARGET_QUERIES_PER_BATCH = 5
@@ -51,10 +50,7 @@ def main() -> None:
 
     results = []
     with tempfile.TemporaryDirectory(prefix="paperwire-digests-") as workdir:
-        databases = {"sqlite": f"sqlite:///{workdir}/digests.sqlite3"}
-        if args.postgres:
-            databases["postgresql"] = postgres_database(args.postgres, "bench_digests")
-        for backend, url in databases.items():
+        for backend, url in databases(workdir, args.postgres, "digests").items():
             env = environment(url, f"{workdir}/{backend}")
             print(f"\n{backend}: seeding {args.subscribers:,} subscribers", flush=True)
             started = time.perf_counter()
@@ -79,21 +75,14 @@ def main() -> None:
 
 
 def environment(database_url: str, workdir: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": "benchmark",
-        "DEBUG": "0",
-        "PAPERWIRE_VAR_DIR": f"{workdir}/var",
-        "STATIC_ROOT": f"{workdir}/static",
-        "EMAIL_BACKEND": "anymail.backends.test.EmailBackend",
-        "NEWSLETTER_JOURNAL_URL": f"{workdir}/journal",
-        "SITE_URL": "https://paperwire.example.org",
-        "LOG_LEVEL": "WARNING",
-        "REDIS_URL": "",
-        "CELERY_BROKER_URL": "memory://",
-    }
+    return django_environment(
+        database_url, workdir,
+        EMAIL_BACKEND="anymail.backends.test.EmailBackend",
+        NEWSLETTER_JOURNAL_URL=f"{workdir}/journal",
+        SITE_URL="https://paperwire.example.org",
+        REDIS_URL="",
+        CELERY_BROKER_URL="memory://",
+    )  # fmt: skip
 
 
 def prepare(env: dict[str, str], args) -> None:

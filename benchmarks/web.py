@@ -12,7 +12,6 @@ ratio of `/`'s p95 to its target, and a last line of JSON.
 
 import argparse
 import json
-import os
 import random
 import socket
 import statistics
@@ -27,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import postgres_database  # noqa: E402
+from benchmarks._common import databases, django_environment  # noqa: E402
 
 TARGET_HOME_P95_MS = 50
 PAPERS_PER_DAY = 100
@@ -48,10 +47,7 @@ def main() -> None:
 
     results = []
     with tempfile.TemporaryDirectory(prefix="paperwire-web-") as workdir:
-        databases = {"sqlite": f"sqlite:///{workdir}/web.sqlite3"}
-        if args.postgres:
-            databases["postgresql"] = postgres_database(args.postgres, "bench_web")
-        for backend, url in databases.items():
+        for backend, url in databases(workdir, args.postgres, "web").items():
             env = environment(url, workdir)
             print(
                 f"\n{backend}: seeding {args.papers:,} papers and {args.subscribers:,} subscribers",
@@ -70,17 +66,7 @@ def main() -> None:
 
 
 def environment(database_url: str, workdir: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": "benchmark",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "STATIC_ROOT": f"{workdir}/static",
-        "PAPERWIRE_VAR_DIR": f"{workdir}/var",
-        "LOG_LEVEL": "WARNING",
-    }
+    return django_environment(database_url, workdir, ALLOWED_HOSTS="127.0.0.1,localhost")
 
 
 def prepare(env: dict[str, str], args) -> None:
