@@ -1,6 +1,7 @@
 import csv
 import itertools
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -101,13 +102,15 @@ class SubscriberAdmin(admin.ModelAdmin):
     def send_digest_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         active = list(queryset.filter(status=Subscriber.Status.ACTIVE).values_list("pk", flat=True))
         created = digests_create_now(subscriber_ids=active, now=timezone.now())
-        for start in range(0, len(active), 500):
-            send_digest_batch.delay_on_commit(active[start : start + 500])
+        size = settings.NEWSLETTER_BATCH_SIZE
+        for start in range(0, len(active), size):
+            send_digest_batch.delay_on_commit(active[start : start + size])
         message = f"Queued {created} digest{'s' if created != 1 else ''}."
         if len(active) > created:
             message += f" {len(active) - created} already had today's digest."
-        if queryset.count() > len(active):
-            message += f" Skipped {queryset.count() - len(active)} that are not active."
+        skipped = queryset.count() - len(active)
+        if skipped:
+            message += f" Skipped {skipped} that are not active."
         messages.success(request, message)
 
     @admin.action(description="Resend the confirmation email (pending subscribers)")

@@ -8,15 +8,15 @@ papers in chunks, so memory holds the rules and one chunk of papers.
 
 import logging
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from newsletter.models import Match, Subscriber, Subscription
 from newsletter.rules import Rule, RuleError, document, parse
 from newsletter.rules.matcher import Matcher, collector_paused
+from newsletter.selectors import recent_papers
 from papers.models import Paper
 
 logger = logging.getLogger(__name__)
@@ -75,11 +75,7 @@ def unmatched_match() -> int:
 
 
 def _recent_papers(days: int | None) -> QuerySet:
-    days = settings.NEWSLETTER_MATCH_WINDOW_DAYS if days is None else days
-    since = timezone.now() - timedelta(days=days)
-    return Paper.objects.filter(
-        Q(listed_on__gte=since.date()) | Q(listed_on__isnull=True, first_seen_at__gte=since)
-    )
+    return recent_papers(settings.NEWSLETTER_MATCH_WINDOW_DAYS if days is None else days)
 
 
 def subscription_rule(subscription: Subscription) -> Rule:

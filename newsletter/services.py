@@ -175,10 +175,14 @@ def subscriber_export(*, subscriber: Subscriber) -> dict:
     }
 
 
-def subscribers_suppress(*, subscriber_ids: list[int]) -> int:
-    """An editor's suppression: these addresses are never emailed again (status complained)."""
+def subscribers_suppress(
+    *, subscriber_ids: list[int], status: str = Subscriber.Status.COMPLAINED
+) -> int:
+    """Never email these addresses again: `bounced` after a hard bounce, `complained` after a
+    complaint or an editor's suppression. One already suppressed keeps its status. How many
+    changed."""
     return (
         Subscriber.objects.filter(pk__in=subscriber_ids)
         .exclude(status__in=SUPPRESSED)
-        .update(status=Subscriber.Status.COMPLAINED, unsubscribed_at=timezone.now())
+        .update(status=status, unsubscribed_at=timezone.now())
     )

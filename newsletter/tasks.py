@@ -4,8 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from newsletter import emails, matching
-from newsletter.digests.delivery import digests_recover, digests_send, due_batches
-from newsletter.digests.schedule import digests_schedule
+from newsletter.digests.delivery import digests_prepare, digests_send, due_batches
 from newsletter.models import Subscriber
 
 
@@ -49,9 +48,7 @@ def send_due_digests() -> int:
     nothing left to claim.
     """
     now = timezone.now()
-    matching.unmatched_match()
-    digests_recover(now=now)
-    digests_schedule(now=now)
+    digests_prepare(now=now)
     batches = 0
     for subscriber_ids in due_batches(now=now):
         send_digest_batch.delay(subscriber_ids)

@@ -12,10 +12,9 @@ import logging
 
 from anymail.signals import AnymailTrackingEvent, EventType, RejectReason
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from newsletter.models import DeliveryEvent, Digest, Subscriber
-from newsletter.services import SUPPRESSED, subscriber_unsubscribe
+from newsletter.services import subscriber_unsubscribe, subscribers_suppress
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +67,7 @@ def _act(event: AnymailTrackingEvent, subscriber: Subscriber | None) -> str:
 
 
 def _suppress(subscriber: Subscriber, status: str) -> str:
-    changed = (
-        Subscriber.objects.filter(pk=subscriber.pk)
-        .exclude(status__in=SUPPRESSED)
-        .update(status=status, unsubscribed_at=timezone.now())
-    )
+    changed = subscribers_suppress(subscriber_ids=[subscriber.pk], status=status)
     return f"suppressed ({status})" if changed else f"recorded (already {subscriber.status})"
 
 

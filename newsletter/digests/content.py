@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import Min, OuterRef, Q, Subquery
 from django.db.models.functions import Substr
 
 from newsletter.digests.trending import (
@@ -73,6 +73,16 @@ class Content:
 
 def lookback() -> timedelta:
     return timedelta(days=settings.NEWSLETTER_DIGEST_LOOKBACK_DAYS)
+
+
+def recently_sent(subscriber_ids: list[int], now: datetime) -> Q:
+    """The digests whose papers count as sent before: those of the last two lookbacks (a match
+    is offered for one lookback, so it can only repeat a paper sent within two)."""
+    return Q(
+        subscriber_id__in=subscriber_ids,
+        status=Digest.Status.SENT,
+        scheduled_for__gte=now - 2 * lookback(),
+    )
 
 
 def batch_contents(

@@ -30,10 +30,11 @@ from django.core.mail import get_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
-from newsletter import emails
-from newsletter.digests.content import Content, batch_contents, lookback
+from newsletter import emails, matching
+from newsletter.digests.content import Content, batch_contents, recently_sent
 from newsletter.digests.journal import Journal, journal
 from newsletter.digests.render import Renderer
+from newsletter.digests.schedule import digests_schedule
 from newsletter.models import Digest, Subscriber
 from papers.services.bulk import update_many
 
@@ -116,12 +117,7 @@ def _claimed_and_sent_before(
     """The digests this claim holds, and per subscriber the papers their recent digests sent."""
     rows = (
         Digest.objects.filter(
-            Q(claim=claim, status=Digest.Status.SENDING)
-            | Q(
-                subscriber_id__in=subscriber_ids,
-                status=Digest.Status.SENT,
-                scheduled_for__gte=now - 2 * lookback(),
-            )
+            Q(claim=claim, status=Digest.Status.SENDING) | recently_sent(subscriber_ids, now)
         )
         .select_related("subscriber")
         .order_by("pk")
@@ -292,6 +288,23 @@ def digests_recover(*, now: datetime | None = None) -> int:
     for claim in journals:
         log.forget(claim)
     return settled
+
+
+@dataclass
+class Prepared:
+    matched: int
+    recovered: int
+    created: int
+
+
+def digests_prepare(*, now: datetime) -> Prepared:
+    """Before sending: match what is unmatched, settle interrupted sends, and create the
+    digests that fell due (the beat task and `send_digests` both start here)."""
+    return Prepared(
+        matched=matching.unmatched_match(),
+        recovered=digests_recover(now=now),
+        created=digests_schedule(now=now),
+    )
 
 
 def due_batches(*, now: datetime | None = None, size: int | None = None) -> Iterator[list[int]]:

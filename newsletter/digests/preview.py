@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from newsletter.digests.content import Content, batch_contents, cards_for, lookback
+from newsletter.digests.content import Content, batch_contents, cards_for, recently_sent
 from newsletter.digests.render import Rendered, Renderer
 from newsletter.models import Digest
 
@@ -10,11 +10,7 @@ from newsletter.models import Digest
 def digest_render(*, digest: Digest, now: datetime) -> tuple[Rendered, Content]:
     """A sent digest as it was sent; a pending one as it would be if sent now."""
     if digest.status in (Digest.Status.PENDING, Digest.Status.SENDING):
-        sent = Digest.objects.filter(
-            subscriber_id=digest.subscriber_id,
-            status=Digest.Status.SENT,
-            scheduled_for__gte=now - 2 * lookback(),
-        )
+        sent = Digest.objects.filter(recently_sent([digest.subscriber_id], now))
         sent_before = {digest.subscriber_id: {pk for d in sent for pk in d.paper_ids}}
         content = batch_contents([digest], sent_before=sent_before, now=now)[digest.pk]
     else:

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from newsletter.models import Digest, Subscriber
 
 CHUNK = 2000
-SCHEDULE_FIELDS = ("pk", "frequency", "send_weekday", "send_hour", "timezone")
+SCHEDULE_FIELDS = ("pk", "next_digest_at", "frequency", "send_weekday", "send_hour", "timezone")
 
 
 def _send_times(
@@ -76,9 +76,9 @@ def digests_schedule(*, now: datetime) -> int:
     _schedule_unscheduled(now=now)
     created = 0
     due = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE, next_digest_at__lte=now)
-    for chunk in _chunks(due, ("next_digest_at", *SCHEDULE_FIELDS)):
+    for chunk in _chunks(due):
         digests, advanced = [], []
-        for due_at, pk, frequency, weekday, hour, tz in chunk:
+        for pk, due_at, frequency, weekday, hour, tz in chunk:
             timing = {"frequency": frequency, "weekday": weekday, "hour": hour, "tz": tz}
             send_at = last_send_at_or_before(moment=now, **timing)
             if send_at < due_at:  # the schedule changed after this was computed
@@ -96,11 +96,11 @@ def digests_create_now(*, subscriber_ids: Iterable[int], now: datetime) -> int:
     the admin's "send digest now"); one that already has today's digest keeps it."""
     active = Subscriber.objects.filter(pk__in=list(subscriber_ids), status=Subscriber.Status.ACTIVE)
     created = 0
-    for chunk in _chunks(active, (None, *SCHEDULE_FIELDS)):
+    for chunk in _chunks(active):
         created += _insert_new(
             [
                 _pending(pk, period_of(now, tz), frequency, now, now)
-                for _, pk, frequency, _, _, tz in chunk
+                for pk, _, frequency, _, _, tz in chunk
             ]
         )
     return created
@@ -133,7 +133,7 @@ def _schedule_unscheduled(*, now: datetime) -> None:
     unscheduled = Subscriber.objects.filter(
         status=Subscriber.Status.ACTIVE, next_digest_at__isnull=True
     )
-    for chunk in _chunks(unscheduled, (None, *SCHEDULE_FIELDS)):
+    for chunk in _chunks(unscheduled):
         Subscriber.objects.bulk_update(
             [
                 Subscriber(
@@ -142,21 +142,17 @@ def _schedule_unscheduled(*, now: datetime) -> None:
                         after=now, frequency=frequency, weekday=weekday, hour=hour, tz=tz
                     ),
                 )
-                for _, pk, frequency, weekday, hour, tz in chunk
+                for pk, _, frequency, weekday, hour, tz in chunk
             ],
             ["next_digest_at"],
         )
 
 
-def _chunks(subscribers: QuerySet, fields: tuple) -> Iterable[list[tuple]]:
-    """Keyset pages of (first field or None, *SCHEDULE_FIELDS); updating a page never shifts the
-    next one."""
+def _chunks(subscribers: QuerySet) -> Iterable[list[tuple]]:
+    """Keyset pages of SCHEDULE_FIELDS by pk: updating a page never shifts the next one."""
     last = 0
-    first, *rest = fields
-    columns = (first, *rest) if first else rest
-    while True:
-        rows = list(subscribers.filter(pk__gt=last).order_by("pk").values_list(*columns)[:CHUNK])
-        if not rows:
-            return
-        yield [row if first else (None, *row) for row in rows]
-        last = rows[-1][1 if first else 0]
+    while rows := list(
+        subscribers.filter(pk__gt=last).order_by("pk").values_list(*SCHEDULE_FIELDS)[:CHUNK]
+    ):
+        yield rows
+        last = rows[-1][0]

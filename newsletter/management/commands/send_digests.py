@@ -9,9 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from tqdm import tqdm
 
-from newsletter import matching
-from newsletter.digests.delivery import Report, digests_recover, digests_send, due_batches
-from newsletter.digests.schedule import digests_create_now, digests_schedule
+from newsletter.digests.delivery import Report, digests_prepare, digests_send, due_batches
+from newsletter.digests.schedule import digests_create_now
 from newsletter.models import Digest, Subscriber
 
 
@@ -35,9 +34,8 @@ class Command(BaseCommand):
         if options["email"] and not options["now"]:
             raise CommandError("--email only makes sense with --now.")
         now = timezone.now()
-        matched = matching.unmatched_match()
-        recovered = digests_recover(now=now)
-        created = digests_schedule(now=now)
+        prepared = digests_prepare(now=now)
+        matched, recovered, created = prepared.matched, prepared.recovered, prepared.created
         if options["now"]:
             created += digests_create_now(subscriber_ids=self._active(options["email"]), now=now)
         self.stdout.write(
