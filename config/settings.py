@@ -224,9 +224,28 @@ NEWSLETTER_LIST_ID = os.environ.get(
     "NEWSLETTER_LIST_ID", f"Paperwire digest <digest.{urlsplit(SITE_URL).hostname or 'localhost'}>"
 )
 
-# Papers: how feeds are fetched.
+# Papers: where the live sources are, and how every fetch is bounded (README "Sources").
+PAPERS_CONTACT_EMAIL = os.environ.get(
+    "PAPERS_CONTACT_EMAIL", parseaddr(DEFAULT_FROM_EMAIL)[1] or "papers@localhost"
+)
 PAPERS_USER_AGENT = os.environ.get(
-    "PAPERS_USER_AGENT", f"Paperwire/0.1 (+{SITE_URL}; trending papers digest)"
+    "PAPERS_USER_AGENT",
+    f"Paperwire/0.1 (+{SITE_URL}; mailto:{PAPERS_CONTACT_EMAIL}; trending papers digest)",
 )
 PAPERS_FETCH_TIMEOUT = float(os.environ.get("PAPERS_FETCH_TIMEOUT", "30"))
+PAPERS_FETCH_DEADLINE = float(os.environ.get("PAPERS_FETCH_DEADLINE", "60"))
 PAPERS_FETCH_MAX_BYTES = int(os.environ.get("PAPERS_FETCH_MAX_BYTES", str(200 * 1024 * 1024)))
+PAPERS_FETCH_MAX_REDIRECTS = int(os.environ.get("PAPERS_FETCH_MAX_REDIRECTS", "5"))
+PAPERS_FETCH_RETRIES = int(os.environ.get("PAPERS_FETCH_RETRIES", "3"))
+PAPERS_FETCH_BACKOFF_SECONDS = float(os.environ.get("PAPERS_FETCH_BACKOFF_SECONDS", "1"))
+PAPERS_HF_DAILY_URL = os.environ.get(
+    "PAPERS_HF_DAILY_URL", "https://huggingface.co/api/daily_papers"
+)
+PAPERS_HF_REPOLL_DAYS = int(os.environ.get("PAPERS_HF_REPOLL_DAYS", "7"))
+PAPERS_ARXIV_RSS_URL = os.environ.get("PAPERS_ARXIV_RSS_URL", "https://rss.arxiv.org/rss/")
+PAPERS_ARXIV_API_URL = os.environ.get("PAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query")
+PAPERS_ARXIV_CATEGORIES = env_list("PAPERS_ARXIV_CATEGORIES", "cs.AI,cs.CL,cs.CV,cs.LG")
+# After this many failed fetches in a row a feed is flagged on the admin index and logged as an error.
+PAPERS_FEED_FAILURES_ALERT = int(os.environ.get("PAPERS_FEED_FAILURES_ALERT", "3"))
+# The site's Trending view: papers listed in the last few days, by upvotes gained in 24 hours.
+PAPERS_TRENDING_DAYS = int(os.environ.get("PAPERS_TRENDING_DAYS", "3"))

@@ -20,3 +20,11 @@ STORAGES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-paperwire.sqlite3")}
+
+# No test reaches the internet: the live sources point at a closed port on loopback unless a test
+# serves them itself.
+PAPERS_HF_DAILY_URL = "http://127.0.0.1:9/api/daily_papers"
+PAPERS_ARXIV_RSS_URL = "http://127.0.0.1:9/rss/"
+PAPERS_ARXIV_API_URL = "http://127.0.0.1:9/api/query"
+# Retries wait briefly in tests; tests that are about the waiting set it themselves.
+PAPERS_FETCH_BACKOFF_SECONDS = 0.05

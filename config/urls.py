@@ -6,9 +6,11 @@ from papers import views as paper_views
 admin.site.site_header = "Paperwire"
 admin.site.site_title = "Paperwire admin"
 admin.site.index_title = "Curation"
+admin.site.index_template = "admin/paperwire_index.html"  # adds the feeds that are failing
 
 urlpatterns = [
     path("", paper_views.home, name="home"),
+    path("trending/", paper_views.trending_view, name="trending"),
     path("papers/<int:pk>/", paper_views.paper, name="paper"),
     path("admin/", admin.site.urls),
     # ESP tracking webhooks: /anymail/<esp>/tracking/, basic auth from ANYMAIL_WEBHOOK_SECRET.

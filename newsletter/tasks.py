@@ -1,8 +1,11 @@
 """Celery tasks: thin wrappers that take ids and call a service."""
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.utils import timezone
 
+from core.schedules import periodic
 from newsletter import emails, matching
 from newsletter.digests.delivery import digests_prepare, digests_send, due_batches
 from newsletter.models import Subscriber
@@ -32,6 +35,12 @@ def match_subscriptions(subscription_ids: list[int]) -> int:
     return matching.subscriptions_match_recent(subscription_ids=subscription_ids)
 
 
+@periodic(
+    "Match new and changed papers",
+    every=timedelta(minutes=10),
+    description="Match papers that are new or changed since last matched, and subscriptions "
+    "not yet matched against the recent papers.",
+)
 @shared_task
 def match_unmatched_papers() -> int:
     """The periodic sweep (its name is kept for the schedule in the database): new or changed
@@ -39,6 +48,12 @@ def match_unmatched_papers() -> int:
     return matching.unmatched_match()
 
 
+@periodic(
+    "Send due digests",
+    every=timedelta(minutes=5),
+    description="Create the digests that have fallen due, retry and recover interrupted ones, "
+    "and fan out batches of subscribers to send.",
+)
 @shared_task
 def send_due_digests() -> int:
     """Beat, every few minutes: match what is unmatched, settle interrupted sends, create the

@@ -2,8 +2,10 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 
+from core.schedules import describe
 from papers.models import (
     Feed,
     IngestRun,
@@ -12,6 +14,7 @@ from papers.models import (
     SourceKind,
     UpvoteObservation,
 )
+from papers.services.feeds import feed_schedule_sync
 
 
 class SourceFilter(admin.SimpleListFilter):
@@ -122,13 +125,34 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Feed)
 class FeedAdmin(admin.ModelAdmin):
-    list_display = ("name", "url", "kind", "enabled", "status", "last_fetched_at")
+    list_display = (
+        "name", "kind", "enabled", "schedule_link", "status", "consecutive_failures",
+        "last_success_at", "last_new_count",
+    )  # fmt: skip
     list_filter = ("enabled", "last_status", "kind")
     search_fields = ("name", "url")
-    readonly_fields = ("last_status", "last_fetched_at", "last_error", "etag", "last_modified")
+    readonly_fields = (
+        "schedule_link", "last_status", "last_fetched_at", "last_success_at",
+        "consecutive_failures", "last_new_count", "last_error", "etag", "last_modified",
+    )  # fmt: skip
     fields = ("name", "url", "kind", "enabled", *readonly_fields)
+    list_select_related = ("schedule__interval", "schedule__crontab")
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     actions = ("fetch_now",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        feed_schedule_sync(obj)
+
+    @admin.display(description="schedule")
+    def schedule_link(self, feed: Feed) -> str:
+        if feed.schedule is None:
+            return "none: fetched only by hand"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:django_celery_beat_periodictask_change", args=[feed.schedule_id]),
+            describe(feed.schedule),
+        )
 
     @admin.display(description="last status", ordering="last_status")
     def status(self, feed: Feed) -> str:

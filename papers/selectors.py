@@ -2,11 +2,13 @@
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Max, Min, QuerySet
 
 from papers.models import Paper
+from papers.trending import with_growth
 
 SPANS = ("day", "week", "month")
 
@@ -47,6 +49,24 @@ def trending(period: Period) -> QuerySet:
         .filter(listed_on__range=(period.start, period.end))
         .order_by("-featured", "-upvotes", "-pk")
     )
+
+
+@dataclass(frozen=True)
+class TrendingNow:
+    papers: QuerySet
+    start: date | None = None
+    end: date | None = None
+
+
+def trending_now(*, now: datetime) -> TrendingNow:
+    """The papers listed in the last PAPERS_TRENDING_DAYS listing days (up to the latest day with
+    papers), by upvotes gained in the last 24 hours, then by upvotes."""
+    end = latest_listing_day(on_or_before=now.date())
+    if end is None:
+        return TrendingNow(papers=Paper.objects.none())
+    start = end - timedelta(days=settings.PAPERS_TRENDING_DAYS - 1)
+    papers = with_growth(visible_papers().filter(listed_on__range=(start, end)), now=now)
+    return TrendingNow(papers=papers.order_by("-growth", "-upvotes", "-pk"), start=start, end=end)
 
 
 def latest_listing_day(*, on_or_before: date) -> date | None:

@@ -1,4 +1,8 @@
-"""Celery tasks: thin wrappers that take ids and call services."""
+"""Celery tasks: thin wrappers that take ids and call services.
+
+Each feed has a periodic task of its own (`fetch_feed` with its id), written when the feed is
+added; see papers/services/feeds.py.
+"""
 
 from celery import shared_task
 
@@ -17,7 +21,8 @@ def fetch_feeds() -> int:
 
 @shared_task
 def fetch_feed(feed_id: int) -> int | None:
+    """Fetch one feed; how many papers it added (None for a feed deleted or disabled since)."""
     feed = Feed.objects.filter(pk=feed_id, enabled=True).first()
-    if feed is None:  # deleted or disabled since it was queued
+    if feed is None:
         return None
-    return feed_fetch(feed=feed).run_id
+    return feed_fetch(feed=feed).new

@@ -15,6 +15,7 @@ from papers.selectors import (
     neighbour_periods,
     period_containing,
     trending,
+    trending_now,
     visible_papers,
 )
 
@@ -35,6 +36,15 @@ def home(request: HttpRequest) -> HttpResponse:
     earlier, later = neighbour_periods(period)
     page = Paginator(trending(period), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"period": period, "earlier": earlier, "later": later, "page": page, "spans": SPANS}
+    return render(request, "papers/trending.html", context)
+
+
+@require_GET
+def trending_view(request: HttpRequest) -> HttpResponse:
+    """Papers of the last few listing days, by upvotes gained in the last 24 hours."""
+    now = trending_now(now=timezone.now())
+    page = Paginator(now.papers, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"trending": now, "page": page, "spans": SPANS, "period": None}
     return render(request, "papers/trending.html", context)
 
 

@@ -4,6 +4,7 @@ and builders for papers, subscribers and digests."""
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,19 +53,35 @@ class Route:
     last_modified: str = ""
     delay: float = 0.0
     content_type: str = "application/xml"
+    drip: float = 0.0  # seconds between bytes: a server that sends a byte at a time
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class LoopbackServer:
-    """An HTTP server on 127.0.0.1 serving routes, honouring conditional GETs, logging requests."""
+    """An HTTP server on 127.0.0.1 serving routes by path and query, honouring conditional GETs,
+    logging requests (path, headers) and when each came (`times`, monotonic)."""
 
     base_url: str
-    routes: dict[str, Route] = field(default_factory=dict)
+    routes: dict[str, list[Route]] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
 
     def serve(self, path: str, body: bytes, **options) -> str:
-        self.routes[path] = Route(body=body, **options)
+        """Answer GET `path` (with its query, if any) with `body`, every time."""
+        self.routes[path] = [Route(body=body, **options)]
         return self.base_url + path
+
+    def serve_in_turn(self, path: str, *routes: Route) -> str:
+        """Answer `path` with each route in turn; the last one answers every later request."""
+        self.routes[path] = list(routes)
+        return self.base_url + path
+
+    def route_for(self, path: str) -> Route | None:
+        routes = self.routes.get(path)
+        if not routes:
+            return None
+        return routes.pop(0) if len(routes) > 1 else routes[0]
 
 
 @pytest.fixture
@@ -74,7 +91,8 @@ def http_server() -> Iterator[LoopbackServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             server.requests.append((self.path, dict(self.headers)))
-            route = server.routes.get(self.path)
+            server.times.append(time.monotonic())
+            route = server.route_for(self.path)
             if route is None:
                 self.send_error(404)
                 return
@@ -91,8 +109,20 @@ def http_server() -> Iterator[LoopbackServer]:
                 self.send_header("ETag", route.etag)
             if route.last_modified:
                 self.send_header("Last-Modified", route.last_modified)
+            for name, value in route.headers.items():
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(route.body)
+            if not route.drip:
+                self.wfile.write(route.body)
+                return
+            for index in range(len(route.body)):
+                if stop.wait(route.drip):
+                    return
+                try:
+                    self.wfile.write(route.body[index : index + 1])
+                    self.wfile.flush()
+                except OSError:  # the client hung up: what a drip test expects
+                    return
 
         def log_message(self, *args):
             pass

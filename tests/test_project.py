@@ -93,14 +93,22 @@ class TestDockerCompose:
     services = compose["services"]
 
     def test_it_has_the_whole_stack(self):
-        assert set(self.services) == {"web", "worker", "beat", "postgres", "redis", "mailpit"}
+        assert set(self.services) == {
+            "setup",
+            "web",
+            "worker",
+            "beat",
+            "postgres",
+            "redis",
+            "mailpit",
+        }
 
     def test_web_worker_and_beat_reuse_one_anchored_django_service(self):
         text = (ROOT / "docker-compose.yml").read_text()
         assert "x-django: &django" in text
-        assert text.count("<<: *django") == 3
+        assert text.count("<<: *django") == 4
         django_service = self.compose["x-django"]
-        for name in ("web", "worker", "beat"):
+        for name in ("setup", "web", "worker", "beat"):
             service = self.services[name]
             assert service["build"] == django_service["build"] == "."
             assert service["environment"] == django_service["environment"]
@@ -137,6 +145,17 @@ class TestDockerCompose:
         assert (
             "healthcheck" in self.services["postgres"] and "healthcheck" in self.services["redis"]
         )
+
+    def test_setup_runs_once_before_web_worker_and_beat(self):
+        setup = self.services["setup"]
+        assert setup["command"] == (
+            'sh -c "python manage.py migrate --no-input && python manage.py setup"'
+        )
+        assert setup["restart"] == "no"
+        for name in ("web", "worker", "beat"):
+            depends = self.services[name]["depends_on"]
+            assert depends["setup"] == {"condition": "service_completed_successfully"}
+            assert depends["postgres"] == {"condition": "service_healthy"}
 
 
 def test_the_procfile_runs_web_worker_and_beat():

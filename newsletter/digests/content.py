@@ -12,17 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Min, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.db.models.functions import Substr
 
-from newsletter.digests.trending import (
-    GROWTH_WINDOW,
-    age_days,
-    trending_score,
-    upvote_growth,
-)
+from newsletter.digests.trending import age_days, trending_score
 from newsletter.models import Digest, Match
-from papers.models import Feed, Paper, UpvoteObservation
+from papers.models import Feed, Paper
+from papers.trending import upvote_growth, upvotes_baseline
 
 EXCERPT_CHARS = 280
 MORE_KEPT = 50  # papers beyond the maximum, kept for the digest's page on the site
@@ -31,7 +27,7 @@ EXCERPT_SOURCE_CHARS = 1000  # enough for an excerpt; abstracts run to 2,000 cha
 PAPER_FIELDS = (
     "pk", "title", "excerpt_source", "author_count", "authors", "organization__name",
     "organization__handle", "listed_on", "published_on", "first_seen_at", "upvotes", "code_url",
-    "arxiv_id", "url", "featured",
+    "arxiv_id", "url", "featured", "thumbnail_url", "github_stars",
 )  # fmt: skip
 
 
@@ -51,6 +47,8 @@ class Card:
     featured: bool
     listed_on: object
     first_seen_at: datetime
+    thumbnail_url: str = ""
+    github_stars: int | None = None
 
 
 @dataclass(slots=True)
@@ -134,22 +132,15 @@ def _cards_and_scores(
     """The visible papers among `paper_ids` as cards, and their trending scores."""
     if not paper_ids:
         return {}, {}
-    lowest = (
-        UpvoteObservation.objects.filter(paper=OuterRef("pk"), observed_at__gte=now - GROWTH_WINDOW)
-        .order_by()
-        .values("paper")
-        .annotate(lowest=Min("upvotes"))
-        .values("lowest")
-    )
     papers = _paper_rows(
-        Paper.objects.filter(pk__in=paper_ids, hidden=False), lowest=Subquery(lowest)
+        Paper.objects.filter(pk__in=paper_ids, hidden=False), baseline=upvotes_baseline(now)
     )
     cards, scores = {}, {}
-    for *fields, lowest_upvotes in papers:
+    for *fields, baseline in papers:
         card = cards[fields[0]] = _card(*fields)
         scores[card.id] = trending_score(
             upvotes=card.upvotes,
-            growth=upvote_growth(card.upvotes, lowest_upvotes),
+            growth=upvote_growth(card.upvotes, baseline),
             age_days=age_days(listed_on=card.listed_on, first_seen_at=card.first_seen_at, now=now),
         )
     return cards, scores
@@ -180,7 +171,7 @@ def _explain_empty_with_failed_sources(contents) -> None:
 
 def _card(
     pk, title, abstract, author_count, authors, org_name, org_handle, listed_on, published_on,
-    first_seen_at, upvotes, code_url, arxiv_id, url, featured,
+    first_seen_at, upvotes, code_url, arxiv_id, url, featured, thumbnail_url, github_stars,
 ) -> Card:  # fmt: skip
     if org_name or org_handle:
         byline = org_name or org_handle
@@ -200,6 +191,8 @@ def _card(
         featured=featured,
         listed_on=listed_on,
         first_seen_at=first_seen_at,
+        thumbnail_url=thumbnail_url,
+        github_stars=github_stars,
     )
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("newsletter", "0003_match_sweep_schedule"),
+        ("newsletter", "0002_match"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("newsletter", "0005_send_digests_schedule"),
+        ("newsletter", "0004_digest"),
     ]
 
     operations = [

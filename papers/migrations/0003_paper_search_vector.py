@@ -45,7 +45,7 @@ def remove_search(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("papers", "0002_feed_fetch_schedule"),
+        ("papers", "0001_initial"),
     ]
 
     operations = [

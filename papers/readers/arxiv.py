@@ -20,7 +20,7 @@ from papers.readers.base import (
     ReaderError,
     author_names,
     clean_text,
-    parse_arxiv_id,
+    parse_arxiv_id_version,
 )
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -87,7 +87,9 @@ def _record(item: ET.Element, number: int) -> PaperRecord:
     identifier = fields.get("id") or fields.get("link", "")
     if API_ERROR_PREFIX in identifier:
         raise ReaderError(f"arXiv API error: {clean_text(fields.get('abstract', ''))}", item=number)
-    arxiv_id = parse_arxiv_id(identifier) or parse_arxiv_id(" ".join(links))
+    arxiv_id, version = parse_arxiv_id_version(identifier)
+    if not arxiv_id:
+        arxiv_id, version = parse_arxiv_id_version(" ".join(links))
     if not arxiv_id:
         raise ReaderError(f"no arXiv id in the entry's id {identifier!r}", item=number)
     title = clean_text(fields.get("title", ""))
@@ -105,6 +107,7 @@ def _record(item: ET.Element, number: int) -> PaperRecord:
         title=title,
         abstract=clean_text(abstract),
         arxiv_id=arxiv_id,
+        arxiv_version=version,
         authors=author_names(authors),
         categories=list(dict.fromkeys(categories)),
         # A listing's date is the day arXiv announced the item; the API's `published` is v1's date.

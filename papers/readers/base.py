@@ -48,16 +48,25 @@ class PaperRecord:
     source: SourceKind
     abstract: str = ""
     arxiv_id: str | None = None
+    arxiv_version: int | None = None
     authors: list[str] = field(default_factory=list)
     author_count: int | None = None
     org_handle: str | None = None
     org_name: str | None = None
+    org_avatar_url: str = ""
     categories: list[str] = field(default_factory=list)
     published_on: date | None = None
     listed_on: date | None = None
     upvotes: int | None = None
     code_url: str = ""
+    github_stars: int | None = None
+    project_url: str = ""
     url: str = ""
+    thumbnail_url: str = ""
+    ai_summary: str = ""
+    ai_keywords: list[str] = field(default_factory=list)
+    comment_count: int | None = None
+    submitted_by: str = ""
     announce_type: str | None = None
     title_key: str = field(init=False)
 
@@ -97,8 +106,22 @@ def find_code_url(text: str) -> str:
 
 def parse_arxiv_id(text: str) -> str | None:
     """The versionless arXiv id in an id, guid or URL: "oai:arXiv.org:2411.17700v1" -> "2411.17700"."""
+    return parse_arxiv_id_version(text)[0]
+
+
+def parse_arxiv_id_version(text: str) -> tuple[str | None, int | None]:
+    """The arXiv id and version in an id, guid or URL: "…/abs/2411.17700v2" -> ("2411.17700", 2)."""
     match = ARXIV_ID_RE.search(text or "")
-    return match.group("id") if match else None
+    if not match:
+        return None, None
+    version = match.group("version")
+    return match.group("id"), int(version) if version else None
+
+
+def http_url(value: object) -> str:
+    """The value if it is an http(s) URL, else nothing: sources are not trusted to give safe links."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else ""
 
 
 def author_names(values: list[str]) -> list[str]:

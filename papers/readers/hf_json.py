@@ -10,9 +10,12 @@ from datetime import date, datetime
 from typing import Any, BinaryIO
 
 from papers.models import SourceKind
-from papers.readers.base import PaperRecord, ReaderError, clean_text
+from papers.readers.base import PaperRecord, ReaderError, clean_text, http_url
 
-PAPER_PAGE = "https://huggingface.co/papers/{}"
+HUB = "https://huggingface.co"
+PAPER_PAGE = HUB + "/papers/{}"
+MAX_COUNT = 2**31 - 1  # what an integer column holds everywhere
+MAX_KEYWORDS = 20
 
 
 def sniff(head: str) -> bool:
@@ -48,15 +51,15 @@ def _record(item: Any, number: int) -> PaperRecord:
         raise ReaderError("the paper has no 'id'", item=number)
     if not title:
         raise ReaderError(f"the paper {arxiv_id} has no title", item=number)
-    upvotes = paper.get("upvotes")
-    if upvotes is not None and (not isinstance(upvotes, int) or upvotes < 0):
-        raise ReaderError(f"'upvotes' must be a whole number, not {upvotes!r}", item=number)
-    organization = paper.get("organization") or {}
+    organization = paper.get("organization") or item.get("organization") or {}
     if not isinstance(organization, dict):
         raise ReaderError("'organization' must be an object", item=number)
     authors = paper.get("authors") or []
     if not isinstance(authors, list):
         raise ReaderError("'authors' must be a list", item=number)
+    keywords = paper.get("ai_keywords") or []
+    if not isinstance(keywords, list):
+        raise ReaderError("'ai_keywords' must be a list", item=number)
     return PaperRecord(
         title=title,
         abstract=clean_text(str(paper.get("summary") or item.get("summary") or "")),
@@ -67,18 +70,47 @@ def _record(item: Any, number: int) -> PaperRecord:
         org_handle=clean_text(str(organization.get("name") or "")) or None,
         org_name=clean_text(str(organization.get("fullname") or organization.get("name") or ""))
         or None,
+        org_avatar_url=_hub_url(organization.get("avatar")),
         published_on=_day(paper.get("publishedAt"), "publishedAt", number),
         listed_on=_day(paper.get("submittedOnDailyAt"), "submittedOnDailyAt", number),
-        upvotes=upvotes,
-        code_url=_http_url(paper.get("githubRepo")),
+        upvotes=_count(paper, "upvotes", number),
+        code_url=http_url(paper.get("githubRepo")),
+        github_stars=_count(paper, "githubStars", number),
+        project_url=http_url(paper.get("projectPage")),
         url=PAPER_PAGE.format(arxiv_id.strip()),
+        thumbnail_url=_hub_url(item.get("thumbnail")),
+        ai_summary=clean_text(str(paper.get("ai_summary") or "")),
+        ai_keywords=[
+            keyword for k in keywords if isinstance(k, str) and (keyword := clean_text(k))
+        ][:MAX_KEYWORDS],
+        comment_count=_count(item, "numComments", number),
+        submitted_by=_submitter(item.get("submittedBy") or paper.get("submittedOnDailyBy")),
         source=SourceKind.HF_JSON,
     )
 
 
-def _http_url(value: Any) -> str:
+def _count(holder: dict, name: str, number: int) -> int | None:
+    """A count that may be absent; present, it is a whole number that a database column holds."""
+    value = holder.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
+        raise ReaderError(f"'{name}' must be a whole number, not {value!r}", item=number)
+    return value
+
+
+def _hub_url(value: Any) -> str:
+    """An absolute URL; the API gives some avatars as paths on the hub ("/avatars/…")."""
     text = str(value or "").strip()
-    return text if text.lower().startswith(("https://", "http://")) else ""
+    if text.startswith("/") and not text.startswith("//"):
+        text = HUB + text
+    return http_url(text)
+
+
+def _submitter(user: Any) -> str:
+    if not isinstance(user, dict):
+        return ""
+    return clean_text(str(user.get("fullname") or user.get("name") or ""))[:100]
 
 
 def _day(value: Any, name: str, number: int) -> date | None:

@@ -6,11 +6,16 @@ batch's existing papers, then bulk writes create and update them, so a file of a
 few queries per thousand papers and memory for one batch.
 
 How a record updates a paper it matches:
-- title, abstract, authors, author count, organization, categories, code link: the latest source
-  that gives one wins (an arXiv `replace` is a new version of the paper);
+- title, abstract, authors, author count, organization, categories, code link, and what the
+  Hugging Face listing adds (thumbnail, AI summary and keywords, GitHub stars, project page,
+  comments, submitter): the latest source that gives one wins;
 - arXiv id, URL, published date: filled in when the paper has none;
+- arXiv version: the highest named (an arXiv `replace` is a new version of the paper);
 - listed_on: the earliest listing day;
 - upvotes: the latest known count; each change appends an UpvoteObservation.
+
+An arXiv `replace` item is a new version of a paper announced before, not a new paper: it updates
+the paper when it is stored, and is skipped (and counted as skipped) when it is not.
 """
 
 import itertools
@@ -38,9 +43,19 @@ from papers.signals import papers_ingested
 BATCH_SIZE = 1000
 # What an ingest reads of an existing paper and may write back (curation flags are never touched).
 MERGED_FIELDS = (
-    "title", "title_key", "abstract", "arxiv_id", "authors", "author_count", "organization_id",
-    "categories", "published_on", "listed_on", "upvotes", "code_url", "url", "sources",
+    "title", "title_key", "abstract", "arxiv_id", "arxiv_version", "authors", "author_count",
+    "organization_id", "categories", "published_on", "listed_on", "upvotes", "code_url",
+    "github_stars", "project_url", "url", "thumbnail_url", "ai_summary", "ai_keywords",
+    "comment_count", "submitted_by", "sources",
 )  # fmt: skip
+# The latest source that gives a value wins (0 is a value for counts).
+LATEST_WINS = (
+    "title", "title_key", "abstract", "authors", "author_count", "categories", "code_url",
+    "project_url", "thumbnail_url", "ai_summary", "ai_keywords", "submitted_by",
+)  # fmt: skip
+LATEST_COUNTS = ("github_stars", "comment_count")
+# Announce types of an arXiv listing that name a new version of an earlier paper.
+REPLACEMENTS = {"replace", "replace-cross"}
 
 
 @dataclass
@@ -51,13 +66,14 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    skipped: int = 0
     error: str = ""
     run_id: int | None = None
     paper_ids: list[int] = field(default_factory=list, repr=False)
 
     @property
     def read(self) -> int:
-        return self.new + self.updated + self.unchanged
+        return self.new + self.updated + self.unchanged + self.skipped
 
 
 def source_ingest(
@@ -116,7 +132,7 @@ def _peek(stream: BinaryIO) -> bytes:
 def _reject(report: IngestReport, message: str, *, rejected: int) -> None:
     """Nothing of a bad file is stored, so none of it counts as new, updated or unchanged."""
     report.rejected = rejected
-    report.new = report.updated = report.unchanged = 0
+    report.new = report.updated = report.unchanged = report.skipped = 0
     report.paper_ids = []
     report.error = message
 
@@ -127,6 +143,7 @@ def _finish_run(run: IngestRun, report: IngestReport) -> None:
     run.finished_at = timezone.now()
     run.new_count, run.updated_count = report.new, report.updated
     run.unchanged_count, run.rejected_count = report.unchanged, report.rejected
+    run.skipped_count = report.skipped
     run.errors = report.error
     run.save()
     report.run_id = run.pk
@@ -187,6 +204,9 @@ class _Upsert:
         for record in records:
             paper = _find(record, by_id, by_key)
             is_new = paper is None
+            if is_new and record.announce_type in REPLACEMENTS:
+                self.report.skipped += 1
+                continue
             if is_new:
                 paper = _New(first_seen_at=self.now, updated_at=self.now)
                 created.append(paper)
@@ -245,13 +265,14 @@ class _Upsert:
 
     def _load_organizations(self, records: list[PaperRecord]) -> None:
         names = {r.org_handle: r.org_name or r.org_handle for r in records if r.org_handle}
+        avatars = {r.org_handle: r.org_avatar_url for r in records if r.org_avatar_url}
         missing = names.keys() - self.organizations.keys()
         if missing:
             found = Organization.objects.filter(handle__in=missing)
             self.organizations.update((org.handle, org) for org in found)
             Organization.objects.bulk_create(
                 [
-                    Organization(handle=h, name=names[h])
+                    Organization(handle=h, name=names[h], avatar_url=avatars.get(h, ""))
                     for h in missing - self.organizations.keys()
                 ],
                 ignore_conflicts=True,
@@ -260,9 +281,10 @@ class _Upsert:
             self.organizations.update((org.handle, org) for org in found)
         for handle, name in names.items():
             organization = self.organizations[handle]
-            if organization.name != name:
-                organization.name = name
-                organization.save(update_fields=["name"])
+            avatar = avatars.get(handle) or organization.avatar_url
+            if (organization.name, organization.avatar_url) != (name, avatar):
+                organization.name, organization.avatar_url = name, avatar
+                organization.save(update_fields=["name", "avatar_url"])
 
     def _write(self, created: list[_New], changed: dict, upvotes_seen: list) -> None:
         insert_many(Paper, created)
@@ -302,19 +324,17 @@ def _merge(paper: _Stored, record: PaperRecord, organization: Organization | Non
             setattr(paper, name, value)
             changed.add(name)
 
-    latest = {
-        "title": record.title,
-        "title_key": record.title_key,
-        "abstract": record.abstract,
-        "authors": record.authors,
-        "author_count": record.author_count,
-        "organization_id": organization.pk if organization else None,
-        "categories": record.categories,
-        "code_url": record.code_url,
-    }
-    for name, value in latest.items():
-        if value:
+    for name in LATEST_WINS:
+        if value := getattr(record, name):
             put(name, value)
+    organization_id = organization.pk if organization else None
+    if organization_id:
+        put("organization_id", organization_id)
+    for name in LATEST_COUNTS:
+        if (value := getattr(record, name)) is not None:
+            put(name, value)
+    if record.arxiv_version and (paper.arxiv_version or 0) < record.arxiv_version:
+        put("arxiv_version", record.arxiv_version)
     for name in ("arxiv_id", "url", "published_on"):
         if not getattr(paper, name) and getattr(record, name):
             put(name, getattr(record, name))

@@ -1,10 +1,22 @@
 from django import template
 
+from papers.readers.base import http_url
+
 register = template.Library()
 
 
-@register.filter
-def http_url(value: str) -> str:
-    """The URL if it is http(s), else nothing: sources are not trusted to give safe links."""
-    value = (value or "").strip()
-    return value if value.lower().startswith(("https://", "http://")) else ""
+register.filter("http_url", http_url)
+
+
+@register.simple_tag
+def failing_feeds():
+    """The enabled feeds that failed PAPERS_FEED_FAILURES_ALERT times or more in a row."""
+    from django.conf import settings
+
+    from papers.models import Feed
+
+    return list(
+        Feed.objects.filter(
+            enabled=True, consecutive_failures__gte=settings.PAPERS_FEED_FAILURES_ALERT
+        ).order_by("-consecutive_failures", "name")
+    )

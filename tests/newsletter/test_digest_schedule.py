@@ -1,8 +1,10 @@
 """When a digest falls due: daily at the subscriber's hour in their zone, or weekly on their day."""
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
 from config.celery import app
@@ -100,7 +102,8 @@ def test_active_subscribers_from_before_digests_are_scheduled(make_subscriber):
 
 
 @pytest.mark.django_db
-def test_send_what_is_due_is_a_periodic_task_from_a_migration():
+def test_send_what_is_due_is_a_periodic_task_that_setup_writes():
+    call_command("setup", stdout=io.StringIO())
     task = PeriodicTask.objects.get(name="Send due digests")
     assert task.task == "newsletter.tasks.send_due_digests"
     assert (task.interval.every, task.interval.period) == (5, "minutes")

@@ -1,7 +1,5 @@
 import pytest
-from django_celery_beat.models import PeriodicTask
 
-from config.celery import app
 from papers.models import Feed, IngestRun, Paper
 from papers.tasks import fetch_feeds
 
@@ -28,9 +26,14 @@ def test_a_fetch_ingests_the_feed_and_keeps_its_validators(http_server, arxiv_da
     feed.refresh_from_db()
     assert (feed.last_status, feed.last_error) == ("ok", "")
     assert (feed.etag, feed.last_modified) == ('"day-1"', "Thu, 28 Nov 2024 14:47:20 GMT")
-    assert Paper.objects.count() == 1504
+    assert Paper.objects.count() == 935
     run = feed.runs.get()
-    assert (run.status, run.format, run.new_count) == ("succeeded", "arxiv", 1504)
+    assert (run.status, run.format, run.new_count, run.skipped_count) == (
+        "succeeded",
+        "arxiv",
+        935,
+        569,
+    )
 
 
 def test_the_next_fetch_is_conditional_and_a_304_is_recorded(http_server, arxiv_day):
@@ -97,11 +100,3 @@ def test_a_body_over_the_size_limit_is_refused(http_server, settings, arxiv_day)
     feed.refresh_from_db()
     assert "larger than PAPERS_FETCH_MAX_BYTES" in feed.last_error
     assert not Paper.objects.exists()
-
-
-def test_the_schedule_is_a_periodic_task_from_a_migration():
-    task = PeriodicTask.objects.get(name="Fetch enabled feeds")
-    assert task.task == "papers.tasks.fetch_feeds"
-    assert task.enabled
-    assert (task.interval.every, task.interval.period) == (1, "hours")
-    assert task.task in app.tasks

@@ -67,12 +67,18 @@ def snapshot():
     return list(Paper.objects.order_by("pk").values())
 
 
-def test_1504_arxiv_items_become_1504_papers(shared, ingest_file):
+def test_a_whole_arxiv_day_stores_its_935_new_papers_and_skips_569_replacements(
+    shared, ingest_file
+):
+    # 926 new and 9 cross-lists are papers; a replace is a new version of a paper announced
+    # before, and none of those papers is stored yet.
     report = ingest_file(shared / "feeds" / "arxiv-rss-all-2024-11-28.xml")
 
-    assert (report.new, report.rejected, report.error) == (1504, 0, "")
-    assert Paper.objects.count() == 1504
-    assert Paper.objects.exclude(arxiv_id=None).count() == 1504
+    assert (report.new, report.skipped, report.rejected, report.error) == (935, 569, 0, "")
+    assert Paper.objects.count() == 935
+    assert Paper.objects.exclude(arxiv_id=None).count() == 935
+    assert not Paper.objects.filter(arxiv_version=None).exists()
+    assert Paper.objects.get(arxiv_id="2411.17700").arxiv_version == 1
 
 
 def test_the_four_dumps_become_183_papers_and_lfm2_is_liquid_ais(shared, ingest_file):
@@ -145,7 +151,7 @@ def test_re_ingesting_the_same_input_changes_nothing(shared, ingest_file):
     reports = [ingest_file(path, year=2026) for path in paths]
 
     assert all(r.new == r.updated == r.rejected == 0 for r in reports)
-    assert sum(r.unchanged for r in reports) == sum(r.read for r in reports) > 1700
+    assert sum(r.unchanged + r.skipped for r in reports) == sum(r.read for r in reports) > 1700
     assert (snapshot(), UpvoteObservation.objects.count()) == before
 
 

@@ -83,7 +83,7 @@ class Command(BaseCommand):
                 yield item
 
     def _summarize(self, reports: list[IngestReport], *, dry_run: bool) -> None:
-        columns = ("new", "updated", "unchanged", "rejected")
+        columns = ("new", "updated", "unchanged", "rejected", "skipped")
         width = max([len("source"), *(len(r.source) for r in reports)])
         header = f"{'source':<{width}}  {'format':<10}" + "".join(f"{c:>10}" for c in columns)
         self.stdout.write(header)

@@ -1,0 +1,1 @@
+"""The bottom floor: vocabulary shared by every app. Imports none of them."""
