@@ -8,6 +8,11 @@ JSON with every figure.
 
     python benchmarks/ingest.py                      # N=100,000 on SQLite
     python benchmarks/ingest.py --postgres postgres://postgres@127.0.0.1:5432/
+    python benchmarks/ingest.py --live --end-to-end --no-loop   # the live and end-to-end lines
+
+`--live` fetches a whole arXiv day and a week of Hugging Face days from a loopback server;
+`--end-to-end` times `python manage.py ingest` on N papers from its start to its exit, beside a
+floor (benchmarks/live.py says how each is measured).
 """
 
 import argparse
@@ -24,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._common import postgres_database  # noqa: E402
+from benchmarks import live  # noqa: E402
+from benchmarks._common import django_environment, postgres_database  # noqa: E402
 
 TARGETS = {
     "first_pass_papers_per_s": 10_000,  # at least
@@ -46,14 +52,30 @@ def main() -> None:
         default=3,
         help="runs of each measurement; the fastest counts (default 3)",
     )
+    parser.add_argument("--live", action="store_true", help="fetch from a loopback server")
+    parser.add_argument("--end-to-end", action="store_true", help="time `manage.py ingest`")
+    parser.add_argument("--no-loop", action="store_true", help="skip the in-process passes")
     parser.add_argument(
         "--run", nargs=3, metavar=("FORMAT", "FILE", "DATABASE_URL"), help=argparse.SUPPRESS
     )
+    parser.add_argument("--live-child", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
         return child(*args.run)
+    if args.live_child:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        print(json.dumps(live.fetch_figures(Path(args.live_child))))
+        return None
 
     with tempfile.TemporaryDirectory(prefix="paperwire-bench-") as workdir:
+        extra = {}
+        if args.live:
+            extra["live"] = live_run(workdir)
+        if args.end_to_end:
+            extra["end_to_end"] = end_to_end_run(workdir, args.n, args.repeat)
+        if args.no_loop:
+            print(json.dumps({"benchmark": "ingest", "targets": live.TARGETS, **extra}))
+            return None
         files = {n: write_inputs(Path(workdir) / str(n), n) for n in (args.n, args.n // 10)}
         databases = {"sqlite": lambda name: f"sqlite:///{workdir}/{name}.sqlite3"}
         if args.postgres:
@@ -81,7 +103,83 @@ def main() -> None:
                     }
                 )
                 print_row(results[-1])
-        print(json.dumps({"benchmark": "ingest", "targets": TARGETS, "results": results}))
+        print(
+            json.dumps(
+                {
+                    "benchmark": "ingest",
+                    "targets": {**TARGETS, **live.TARGETS},
+                    "results": results,
+                    **extra,
+                }
+            )
+        )
+
+
+def live_run(workdir: str) -> dict:
+    env = django_environment(f"sqlite:///{workdir}/unused.sqlite3", workdir)
+    done = subprocess.run(
+        [sys.executable, __file__, "--live-child", workdir],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        sys.exit(f"live run failed:\n{done.stderr}")
+    figures = json.loads(done.stdout.splitlines()[-1])
+    print(f"\nlive sources from a loopback server ({figures['papers']:,} papers stored)")
+    print(f"  arXiv day (1,504 items)        {_at_most(figures['arxiv_day_s'], 'arxiv_day_s')}")
+    print(f"  Hugging Face first poll, 8 days {figures['hf_first_poll_8_days_s']} s")
+    print(
+        f"  Hugging Face re-poll, unchanged {_at_most(figures['hf_repoll_7_days_s'], 'hf_repoll_7_days_s')}",
+        flush=True,
+    )
+    return figures
+
+
+def end_to_end_run(workdir: str, n: int, repeat: int) -> list[dict]:
+    folder = Path(workdir) / "end-to-end"
+    paths = write_inputs(folder, n)
+    env = django_environment("sqlite:///unused", workdir)
+    rows = []
+    for kind, path in paths.items():
+        for eager in (False, True):
+            runs = []
+            for _ in range(repeat):
+                floor = live.floor_seconds(path, folder)
+                seconds = live.end_to_end_seconds(path, folder, env, eager)
+                runs.append((seconds / floor, seconds, floor))
+            over_floor, seconds, floor = min(runs)
+            row = {
+                "format": kind,
+                "match": "in the command (eager)" if eager else "queued for a worker",
+                "papers": n,
+                "seconds": round(seconds, 2),
+                "end_to_end_papers_per_s": round(n / seconds),
+                "floor_s": round(floor, 3),
+                "end_to_end_over_floor": round(over_floor, 2),
+            }
+            rows.append(row)
+            print(
+                f"\nmanage.py ingest, {kind}, {n:,} papers, match {row['match']} (best of {repeat})"
+            )
+            print(
+                f"  end to end   {row['seconds']} s, {_at_least(row['end_to_end_papers_per_s'], 'end_to_end_papers_per_s')} papers/s"
+            )
+            print(
+                f"  floor        {row['floor_s']} s; end to end / floor {_at_most(row['end_to_end_over_floor'], 'end_to_end_over_floor', unit='')}",
+                flush=True,
+            )
+    return rows
+
+
+def _at_most(value: float, name: str, unit: str = " s") -> str:
+    target = live.TARGETS[name]
+    verdict = "" if value <= target else f", MISSED by {value / target - 1:.0%}"
+    return f"{value}{unit} ({value / target:.2f}x the limit {target}{verdict})"
+
+
+def _at_least(value: float, name: str) -> str:
+    target = live.TARGETS[name]
+    verdict = "" if value >= target else f", MISSED by {1 - value / target:.0%}"
+    return f"{value:,} ({value / target:.2f}x target {target:,}{verdict})"
 
 
 def write_inputs(folder: Path, n: int) -> dict[str, Path]:

@@ -98,6 +98,10 @@ def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
     with collector_paused():
         rules = dict(_rules(subscriptions))
         matcher = Matcher(rules.items())
+    if not rules:  # nothing can match: no text needs reading
+        if mark:
+            papers.update(matched_at=timezone.now())
+        return 0
     found = 0
     for chunk in _chunks(papers.order_by("pk")):
         matches = []

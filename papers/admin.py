@@ -71,7 +71,22 @@ class PaperAdmin(admin.ModelAdmin):
     autocomplete_fields = ("organization",)
     readonly_fields = ("first_seen_at", "updated_at", "upvotes", "seen_in")
     fieldsets = (
-        (None, {"fields": ("title", "abstract", "arxiv_id", "url", "code_url")}),
+        (None, {"fields": ("title", "abstract", "arxiv_id", "arxiv_version", "url", "code_url")}),
+        (
+            "From the Hugging Face listing",
+            {
+                "fields": (
+                    "thumbnail_url",
+                    "ai_summary",
+                    "ai_keywords",
+                    "github_stars",
+                    "project_url",
+                    "comment_count",
+                    "submitted_by",
+                ),
+                "classes": ("collapse",),
+            },
+        ),
         ("Authors", {"fields": ("authors", "author_count", "organization", "categories")}),
         ("Dates", {"fields": ("published_on", "listed_on", "first_seen_at", "updated_at")}),
         ("Sources", {"fields": ("seen_in",)}),

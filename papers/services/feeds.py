@@ -331,16 +331,17 @@ def arxiv_api_url(categories: list[str], start_day: date, end_day: date, offset:
 def _backfill_arxiv(feed, categories, start_day, end_day, report, progress) -> None:
     last_call = None
     for page in range(ARXIV_API_MAX_PAGES):
-        if last_call is not None:
+        if last_call is not None:  # counted from the end of the last call: never closer
             time.sleep(max(ARXIV_API_INTERVAL - (time.monotonic() - last_call), 0))
-        last_call = time.monotonic()
         url = arxiv_api_url(categories, start_day, end_day, page * ARXIV_API_PAGE)
         report.requests += 1
         try:
-            result = http_fetch(url)
+            result = http_fetch(url, min_wait=ARXIV_API_INTERVAL)
         except FetchError as exc:
             report.errors.append(str(exc))
             return
+        finally:
+            last_call = time.monotonic()
         with result.body:
             ingest = source_ingest(stream=result.body, source=url, kind=SourceKind.ARXIV, feed=feed)
         report.runs.append(ingest)

@@ -71,8 +71,12 @@ def http_fetch(
     last_modified: str = "",
     deadline: float | None = None,
     retries: int | None = None,
+    min_wait: float = 0.0,
 ) -> FetchResult:
-    """GET `url`, sending the validators of the last fetch; a 304 comes back as not_modified."""
+    """GET `url`, sending the validators of the last fetch; a 304 comes back as not_modified.
+
+    `min_wait` is the least a retry waits, for a service that asks for a pace (arXiv's API).
+    """
     budget = _Budget(settings.PAPERS_FETCH_DEADLINE if deadline is None else deadline)
     retries = settings.PAPERS_FETCH_RETRIES if retries is None else retries
     headers = {"User-Agent": settings.PAPERS_USER_AGENT, "Accept-Encoding": "identity"}
@@ -89,6 +93,7 @@ def http_fetch(
             wait = exc.retry_after
             if wait is None:
                 wait = settings.PAPERS_FETCH_BACKOFF_SECONDS * 2 ** (attempt - 1)
+            wait = max(wait, min_wait)
             if attempt > retries:
                 raise FetchError(str(exc)) from None
             if wait >= budget.remaining():

@@ -342,6 +342,25 @@ class TestFetchingCannotHang:
         first, second = http_server.times
         assert second - first >= 1.0
 
+    def test_other_transient_errors_back_off_exponentially(self, http_server, settings):
+        settings.PAPERS_FETCH_BACKOFF_SECONDS = 0.2
+        url = http_server.serve_in_turn(
+            "/flaky",
+            Route(body=b"oops", status=502),
+            Route(body=b"oops", status=500),
+            Route(body=b"[]", content_type="application/json"),
+        )
+        feed = Feed.objects.create(name="flaky", url=url, kind="hf-json")
+        feed.url = url + "?date=2026-07-31"
+        feed.save()
+        http_server.routes["/flaky?date=2026-07-31"] = http_server.routes.pop("/flaky")
+
+        report = feed_services.feed_fetch(feed=feed)
+
+        assert report.error == ""
+        first, second, third = http_server.times
+        assert 0.2 <= second - first < 0.4 <= third - second
+
     def test_a_retry_after_beyond_the_deadline_fails_at_once(self, http_server, settings):
         settings.PAPERS_FETCH_DEADLINE = 5
         url = http_server.serve(

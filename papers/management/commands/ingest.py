@@ -18,6 +18,9 @@ INPUT_SUFFIXES = {".txt", ".xml", ".rss", ".atom", ".json"}
 
 
 class Command(BaseCommand):
+    # An ingest touches no URL, template or admin: the full system checks would add a third of a
+    # second to every run (`manage.py check` is there for them).
+    requires_system_checks = []
     help = (
         "Ingest Daily Papers dumps, arXiv RSS/Atom/API responses, other RSS/Atom feeds and "
         "Hugging Face daily papers JSON from files, directories, URLs or '-' (standard input). "
