@@ -409,6 +409,29 @@ class TestFailingFeeds:
         assert feed.last_success_at is not None
 
 
+class TestFeedAdmin:
+    def test_a_feed_added_in_the_admin_gets_an_hourly_schedule_that_follows_it(
+        self, admin_client, http_server
+    ):
+        url = http_server.base_url + "/lab.atom"
+        response = admin_client.post(
+            "/admin/papers/feed/add/", {"name": "Lab", "url": url, "kind": "", "enabled": "on"}
+        )
+        assert response.status_code == 302
+        feed = Feed.objects.get()
+        assert (feed.schedule.interval.every, feed.schedule.interval.period) == (1, "hours")
+        assert feed.schedule.enabled
+
+        admin_client.post(
+            f"/admin/papers/feed/{feed.pk}/change/", {"name": "Lab news", "url": url, "kind": ""}
+        )
+        feed.refresh_from_db()
+        assert (feed.enabled, feed.schedule.enabled) == (False, False)
+        assert feed.schedule.name == f"Fetch feed {feed.pk}: Lab news"
+        changelist = admin_client.get("/admin/papers/feed/").content.decode()
+        assert "every 1 hour, disabled" in changelist
+
+
 class TestFeedsCommand:
     def test_list_prints_kind_schedule_last_success_failures_and_added(self, live):
         run("setup")
