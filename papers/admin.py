@@ -5,13 +5,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.kinds import SourceKind
 from core.schedules import describe
 from papers.models import (
     Feed,
     IngestRun,
     Organization,
     Paper,
-    SourceKind,
     UpvoteObservation,
 )
 from papers.services.feeds import feed_schedule_sync
@@ -22,7 +22,7 @@ class SourceFilter(admin.SimpleListFilter):
     parameter_name = "source"
 
     def lookups(self, request, model_admin):
-        return SourceKind.choices
+        return SourceKind.choices()
 
     def queryset(self, request, queryset):
         if self.value():

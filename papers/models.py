@@ -3,14 +3,17 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
+from core.kinds import SourceKind
 
-class SourceKind(models.TextChoices):
-    """Where a paper was seen; also the `source` of its upvote observations."""
-
-    DAILY_DUMP = "daily-dump", "Daily Papers dump"
-    ARXIV = "arxiv", "arXiv feed or API"
-    HF_JSON = "hf-json", "Hugging Face daily papers JSON"
-    FEED = "feed", "Other RSS/Atom feed"
+__all__ = [
+    "Feed",
+    "IngestRun",
+    "Organization",
+    "Paper",
+    "SetupRecord",
+    "SourceKind",
+    "UpvoteObservation",
+]
 
 
 class Organization(models.Model):
@@ -102,7 +105,7 @@ class UpvoteObservation(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="upvote_history")
     observed_at = models.DateTimeField(default=timezone.now)
     upvotes = models.PositiveIntegerField()
-    source = models.CharField(max_length=20, choices=SourceKind.choices)
+    source = models.CharField(max_length=20, choices=SourceKind.choices())
 
     class Meta:
         ordering = ["paper", "observed_at"]
@@ -128,7 +131,7 @@ class Feed(models.Model):
     )
     kind = models.CharField(
         max_length=20,
-        choices=[("", "Detect from content"), *SourceKind.choices],
+        choices=[("", "Detect from content"), *SourceKind.choices()],
         blank=True,
         help_text="The format; leave empty to detect it from the content.",
     )
@@ -183,7 +186,7 @@ class IngestRun(models.Model):
         FAILED = "failed", "Failed"
 
     source = models.CharField(max_length=1000, help_text="The file, URL or feed that was read.")
-    format = models.CharField(max_length=20, choices=SourceKind.choices, blank=True)
+    format = models.CharField(max_length=20, choices=SourceKind.choices(), blank=True)
     feed = models.ForeignKey(
         Feed, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )

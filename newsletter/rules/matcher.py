@@ -111,6 +111,8 @@ class Matcher:
                     hits[term.field][words[0]].append(posting)
                 else:
                     hits[term.field][key_of(term)].append(posting)
+                    if term.joined:
+                        hits[term.field][term.joined].append(posting)
                     long_phrase = long_phrase or len(words) > 2
             if long_phrase:
                 checks.append((clause, True))

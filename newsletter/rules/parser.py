@@ -8,6 +8,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from core.text import joined_form
 from newsletter.rules.text import Document, words
 
 MAX_LENGTH = 300
@@ -36,11 +37,15 @@ class Term:
     field: str  # "text" (title and abstract), "title", "author" or "org"
     words: tuple[str, ...]
     text: str  # as the subscriber wrote it, for showing which terms matched
+    # A phrase's words written as one ("vision language" -> "visionlanguag"): found as well.
+    joined: str = ""
 
     def found_in(self, document: Document) -> bool:
         words, size = self.words, len(self.words)
         if size == 1:
             return document.has(self.field, words[0])
+        if self.joined and document.has(self.field, self.joined):
+            return True
         if not all(document.has_pair(self.field, a, b) for a, b in itertools.pairwise(words)):
             return False
         if size == 2:
@@ -153,7 +158,9 @@ def _term(match: re.Match, column: int) -> tuple[Term, bool]:
         raise RuleError(f"{shown or 'These quotes'} has no letters or digits to look for.", column)
     field = FIELDS[match["field"].lower()] if match["field"] else "text"
     shown = match["phrase"] if match["phrase"] is not None else raw
-    return Term(field=field, words=found, text=" ".join(shown.split())), bool(match["minus"])
+    joined = joined_form(raw) if len(found) > 1 else ""
+    term = Term(field=field, words=found, text=" ".join(shown.split()), joined=joined)
+    return term, bool(match["minus"])
 
 
 def _skip_space(text: str, position: int) -> int:

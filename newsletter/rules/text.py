@@ -1,49 +1,42 @@
-"""Text as the rules see it: case-folded words, stemmed for English.
+"""A paper's text as the rules see it, through the house's analyzer (`core/text.py`).
 
-"Quantization", "quantized" and "QUANTIZE" all become "quantiz", so a rule finds every form of a
-word. The same function reads rules and papers, so both sides always agree.
+"Quantization", "quantized" and "QUANTISE" all become "quantiz", "LLMs" becomes "llm", and
+"vision-language" is found as "vision language" and as "visionlanguage". The same analyzer reads
+rules and papers, so both sides always agree.
 """
 
-import functools
 import itertools
-import re
 from dataclasses import dataclass, field
 
-import snowballstemmer
+from core.text import analyze, terms
 
-from papers.text import fold
+__all__ = ["Document", "document", "words"]
 
-WORD_RE = re.compile(r"[^\W_]+")
-_stemmer = snowballstemmer.stemmer("english")
-
-
-@functools.lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    return _stemmer.stemWord(word)
-
-
-def words(text: str) -> tuple[str, ...]:
-    """The stemmed, case-folded words of `text`, in order."""
-    folded = fold(text or "")
-    return tuple(stem(word) for word in WORD_RE.findall(folded))
+words = terms  # the terms of a text, in order: what a rule's word or phrase becomes
 
 
 @dataclass(frozen=True)
 class Document:
-    """A paper's searchable text: for each field, its runs of words (a phrase never spans two).
+    """A paper's searchable text: for each field, its runs of terms (a phrase never spans two),
+    and the joined forms of its compounds ("visionlanguag" for "vision-language").
 
     Fields: `text` (title and abstract), `title`, `author` (one run per author) and `org` (the
     organization's handle and name).
     """
 
     fields: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
-    # Each field's distinct words and pairs of adjacent words: most terms are answered by a
-    # membership test, and a phrase by its pairs before any scan. Derived from `fields`.
+    joined: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
+    # Each field's distinct terms (joined forms included) and pairs of adjacent terms: most terms
+    # are answered by a membership test, and a phrase by its pairs before any scan.
     words: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     pairs: dict[str, frozenset[tuple[str, str]]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        words = {n: frozenset(w for run in runs for w in run) for n, runs in self.fields.items()}
+        joined = self.joined
+        words = {
+            n: frozenset(w for run in runs for w in run).union(joined.get(n, ()))
+            for n, runs in self.fields.items()
+        }
         pairs = {
             n: frozenset(p for run in runs for p in itertools.pairwise(run))
             for n, runs in self.fields.items()
@@ -67,12 +60,20 @@ class Document:
 def document(
     *, title: str, abstract: str = "", authors: list[str] | tuple[str, ...] = (), org: str = ""
 ) -> Document:
-    title_words = words(title)
+    title_text, abstract_text = analyze(title), analyze(abstract)
+    author_texts = [analyze(name) for name in authors]
+    org_text = analyze(org)
     return Document(
         fields={
-            "title": (title_words,),
-            "text": (title_words, words(abstract)),
-            "author": tuple(words(name) for name in authors),
-            "org": (words(org),),
-        }
+            "title": title_text.runs,
+            "text": title_text.runs + abstract_text.runs,
+            "author": tuple(run for a in author_texts for run in a.runs),
+            "org": org_text.runs,
+        },
+        joined={
+            "title": title_text.joined,
+            "text": title_text.joined | abstract_text.joined,
+            "author": frozenset().union(*(a.joined for a in author_texts)),
+            "org": org_text.joined,
+        },
     )

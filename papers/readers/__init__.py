@@ -6,7 +6,7 @@
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from papers.models import SourceKind
+from core.kinds import SourceKind
 from papers.readers import arxiv, daily_dump, feed, hf_json
 from papers.readers.base import PaperRecord, ReaderError, title_key
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import BinaryIO
 
-from papers.models import SourceKind
+from core.kinds import SourceKind
 from papers.readers.base import (
     PaperRecord,
     ReaderError,

@@ -4,9 +4,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from papers.models import SourceKind
+from core.kinds import SourceKind
+from core.text import fold
 from papers.readers.tex import detex
-from papers.text import fold
 
 GITHUB_URL_RE = re.compile(r"https?://(?:www\.)?github\.com/[\w.-]+/[\w.-]+", re.IGNORECASE)
 ARXIV_ID_RE = re.compile(

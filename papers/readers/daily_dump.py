@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import BinaryIO
 
-from papers.models import SourceKind
+from core.kinds import SourceKind
 from papers.readers.base import PaperRecord, ReaderError
 
 HEADER_LINES = ("new", "Get trending papers in your email inbox!", "Subscribe", "Daily Papers")

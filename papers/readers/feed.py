@@ -12,7 +12,7 @@ from typing import BinaryIO
 import feedparser
 from django.utils.html import strip_tags
 
-from papers.models import SourceKind
+from core.kinds import SourceKind
 from papers.readers.base import (
     PaperRecord,
     ReaderError,

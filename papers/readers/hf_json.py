@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
-from papers.models import SourceKind
+from core.kinds import SourceKind
 from papers.readers.base import PaperRecord, ReaderError, clean_text, http_url
 
 HUB = "https://huggingface.co"

@@ -27,13 +27,13 @@ from typing import BinaryIO
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from core.kinds import SourceKind
 from papers import readers
 from papers.models import (
     Feed,
     IngestRun,
     Organization,
     Paper,
-    SourceKind,
     UpvoteObservation,
 )
 from papers.readers import PaperRecord, ReaderError

@@ -13,8 +13,9 @@ from django.conf import settings
 from django.db import transaction
 from django_celery_beat.models import PeriodicTask
 
+from core.kinds import SourceKind
 from core.schedules import Crontab, declared_schedules, schedule_write
-from papers.models import Feed, SetupRecord, SourceKind
+from papers.models import Feed, SetupRecord
 from papers.services.feeds import ARXIV_DAILY, feed_add, feed_schedule_write
 
 # The schedule that fetched every feed hourly, before each feed had a schedule of its own.

@@ -9,8 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 from tqdm import tqdm
 
+from core.kinds import SourceKind
 from core.schedules import describe
-from papers.models import Feed, SourceKind
+from papers.models import Feed
 from papers.services.feeds import can_backfill, feed_add, feed_backfill, feed_fetch
 
 MAX_BACKFILL_DAYS = 366
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         actions.add_parser("list", help="Each feed: kind, schedule, last success, failures.")
         add = actions.add_parser("add", help="Add a feed with a schedule of its own.")
         add.add_argument("url", metavar="URL")
-        add.add_argument("--kind", choices=SourceKind.values, default="", help="Its format.")
+        add.add_argument("--kind", choices=SourceKind.values(), default="", help="Its format.")
         add.add_argument(
             "--every", type=int, default=60, metavar="MINUTES", help="Fetch every N minutes."
         )

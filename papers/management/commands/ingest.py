@@ -10,7 +10,7 @@ from typing import BinaryIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from papers.models import SourceKind
+from core.kinds import SourceKind
 from papers.services import FetchError, IngestReport, http_fetch, source_ingest
 
 # What a directory contributes: the files that can hold papers, not READMEs or notes.
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
         parser.add_argument(
             "--format",
-            choices=SourceKind.values,
+            choices=SourceKind.values(),
             help="Read every input as this format instead of detecting it from the content.",
         )
         parser.add_argument(

@@ -1,0 +1,149 @@
+"""The house's text vocabulary: one analyzer for the matcher, the signup preview, the site's search
+and the personal ranking, so that they never disagree about what a word is.
+
+`analyze(text)` turns text into runs of terms (a run never spans a sentence break it cannot see,
+only what the tokenizer joins), plus the joined forms of compounds:
+
+- case and accents are folded: "Über" ~ "uber", "QUANTIZE" ~ "quantize";
+- possessives go ("model's", "models'"), and so does the plural "s"/"es" of acronyms and
+  mixed-case words, which Snowball leaves alone: "LLMs" ~ "LLM", "GPUs", "NPUs", "MoEs", "CNNs'";
+- British spellings meet American ones where Snowball keeps them apart: "quantisation" ~
+  "quantization", "optimise" ~ "optimize", "analyse" ~ "analyze", "behaviour" ~ "behavior",
+  "centre" ~ "center";
+- words are stemmed for English (Snowball): "quantized" ~ "quantization";
+- hyphenated and slashed compounds are split, and their joined form is kept beside them:
+  "vision-language" gives the run ("vision", "languag") and the extra term "visionlanguag", so
+  it is found by "vision language", "vision-language" and "visionlanguage" alike (a phrase of
+  several words also finds its words written as one; one word is never split, so
+  "visionlanguage" finds "vision-language" and "visionlanguage" but not "vision language");
+- a number keeps its unit: "4-bit", "4 bit" and "4bit" all give the term "4bit".
+
+The stemmer is not thread-safe: each thread has its own. Stems are cached per process.
+"""
+
+import functools
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+
+import snowballstemmer
+
+# A chunk: word characters, joined by hyphens or slashes into a compound, with an optional
+# possessive after it.
+CHUNK_RE = re.compile(r"[^\W_]+(?:[-/\u2010\u2011][^\W_]+)*(?:['\u2019]s?(?![^\W_]))?")
+PART_SPLIT_RE = re.compile(r"[-/\u2010\u2011]")
+POSSESSIVE_RE = re.compile(r"['\u2019]s?$")
+# British endings that Snowball does not bring to the American stem; applied to folded words.
+BRITISH = (
+    (re.compile(r"(?<=[a-z]{2})is(e|ed|es|ing|ation|ations|er|ers|able)$"), r"iz\1"),
+    (re.compile(r"(?<=[a-z])ys(e|ed|es|ing|er|ers)$"), r"yz\1"),
+    (re.compile(r"(?<=[a-z]{3})our(s|ed|ing|ful|able|ite|ites)?$"), r"or\1"),
+    (re.compile(r"(?<=[a-z]{2})(t|b)re(s)?$"), r"\1er\2"),
+    (re.compile(r"(?<=[a-z]{2})(t|b)red$"), r"\1ered"),
+)
+_local = threading.local()
+
+
+def fold(text: str) -> str:
+    """Unicode-normalized (NFKC) and case-folded: full-width letters, ligatures and any case agree.
+
+    Accents are kept: this is the fold of a paper's title key. The analyzer folds accents too.
+    """
+    if text.isascii():  # nothing to normalize, and lower() is casefold() for ASCII
+        return text.lower()
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def fold_accents(text: str) -> str:
+    """`fold`, and accents removed: "Über" -> "uber"."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return unicodedata.normalize("NFKC", plain).casefold()
+
+
+def _stemmer():
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
+
+
+@functools.lru_cache(maxsize=200_000)
+def term(word: str) -> str:
+    """The term of one word as written (no spaces or hyphens): folded, de-pluralized, stemmed."""
+    folded = fold_accents(_singular(word))
+    if folded.isdigit():
+        return folded
+    for pattern, replacement in BRITISH:
+        folded = pattern.sub(replacement, folded, count=1)
+    return _stemmer().stemWord(folded)
+
+
+def _singular(word: str) -> str:
+    """An acronym's or mixed-case word's plural "s"/"es" removed: "LLMs" -> "LLM", "MoEs" -> "MoE".
+
+    Only where the word has at least two capitals before the suffix, so "Transformers",
+    "Bus" and "Gas" are left to the stemmer."""
+    if len(word) < 3 or word[-1] != "s":
+        return word
+    stem = word[:-1]
+    if word.endswith("es") and stem[:-1].isupper() and len(stem) > 2:
+        return word[:-2]  # "BOXes"
+    if sum(char.isupper() for char in stem) >= 2:
+        return stem
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Text as terms: the runs of adjacent terms, and joined forms that stand beside them."""
+
+    runs: tuple[tuple[str, ...], ...]
+    joined: frozenset[str]
+
+    def terms(self) -> tuple[str, ...]:
+        return tuple(t for run in self.runs for t in run)
+
+
+def analyze(text: str) -> Analysis:
+    """The terms of `text`, in one run, with the joined forms of its compounds and numbers."""
+    run: list[str] = []
+    joined: set[str] = set()
+    previous_number = ""
+    text = text or ""
+    if not text.isascii():  # compatibility forms first: "¼" reads as "1", "4"
+        text = unicodedata.normalize("NFKC", text)
+    for chunk in CHUNK_RE.findall(text):
+        if chunk.isalnum():  # most chunks: one word, nothing to split or strip
+            parts = [chunk]
+        else:
+            chunk = POSSESSIVE_RE.sub("", chunk)
+            parts = [part for part in PART_SPLIT_RE.split(chunk) if part]
+            if not parts:
+                continue
+        if previous_number:  # "4 bit": the number and its unit, joined
+            joined.add(term(previous_number + parts[0]))
+        run.extend(term(part) for part in parts)
+        if len(parts) > 1:
+            joined.add(term("".join(parts)))
+        previous_number = parts[-1] if parts[-1].isdigit() else ""
+    return Analysis(runs=(tuple(run),), joined=frozenset(joined))
+
+
+def terms(text: str) -> tuple[str, ...]:
+    """The terms of `text`, in order (without the joined forms)."""
+    return analyze(text).runs[0]
+
+
+def joined_form(text: str) -> str:
+    """The term of `text` written as one word: "vision language" -> "visionlanguag"."""
+    parts = [
+        part
+        for chunk in CHUNK_RE.findall(text or "")
+        for part in PART_SPLIT_RE.split(POSSESSIVE_RE.sub("", chunk))
+        if part
+    ]
+    return term("".join(parts)) if parts else ""
