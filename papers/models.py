@@ -34,6 +34,9 @@ class Paper(models.Model):
     # paper (which has no arXiv id) to the same paper from a feed.
     title_key = models.CharField(max_length=500, db_index=True, editable=False)
     abstract = models.TextField(blank=True)
+    # As the source wrote them, where they hold TeX; `title` and `abstract` are readable text.
+    title_tex = models.TextField("title as written", blank=True, editable=False)
+    abstract_tex = models.TextField("abstract as written", blank=True, editable=False)
     arxiv_id = models.CharField(
         "arXiv id", max_length=40, unique=True, null=True, blank=True, help_text="Without version."
     )

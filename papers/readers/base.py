@@ -6,7 +6,7 @@ from datetime import date
 
 from core.kinds import SourceKind
 from core.text import fold
-from papers.readers.tex import detex
+from papers.readers.tex import detex, has_tex, tex_to_text
 
 GITHUB_URL_RE = re.compile(r"https?://(?:www\.)?github\.com/[\w.-]+/[\w.-]+", re.IGNORECASE)
 ARXIV_ID_RE = re.compile(
@@ -68,9 +68,17 @@ class PaperRecord:
     comment_count: int | None = None
     submitted_by: str = ""
     announce_type: str | None = None
+    # The title and abstract as written, where they hold TeX; `title` and `abstract` are then
+    # its readable text, which matching, search and every page and email use.
+    title_tex: str = field(init=False, default="")
+    abstract_tex: str = field(init=False, default="")
     title_key: str = field(init=False)
 
     def __post_init__(self) -> None:
+        if has_tex(self.title):
+            self.title_tex, self.title = self.title, tex_to_text(self.title)
+        if has_tex(self.abstract):
+            self.abstract_tex, self.abstract = self.abstract, tex_to_text(self.abstract)
         self.title_key = title_key(self.title)
         if self.authors and self.author_count is None:
             self.author_count = len(self.authors)

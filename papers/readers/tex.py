@@ -1,5 +1,8 @@
-"""Turn the TeX accents arXiv leaves in author names into Unicode: "Andr\\'e" -> "André"."""
+"""TeX in what arXiv writes: accents in author names ("Andr\\'e" -> "André"), and math and
+commands in titles and abstracts, made readable text (`tex_to_text`)."""
 
+import functools
+import logging
 import re
 import unicodedata
 
@@ -45,3 +48,49 @@ def detex(text: str) -> str:
     text = LETTER_RE.sub(lambda match: LETTERS[match["name"]], text)
     text = text.replace("{", "").replace("}", "").replace("\\&", "&").replace("~", " ")
     return unicodedata.normalize("NFC", text)
+
+
+# TeX in titles and abstracts: math between dollars (or \( \), \[ \]), commands with their
+# arguments, and {\em ...} groups. Each such fragment goes through pylatexenc; the text around
+# it is left as it is, so a "%" or a "~" in plain prose keeps its meaning.
+FRAGMENT_RE = re.compile(
+    r"\$\$.+?\$\$|\$[^$]+?\$|\\\(.+?\\\)|\\\[.+?\\\]"
+    r"|\\[A-Za-z]+\*?(?:\[[^\]]*\])?(?:\{(?:[^{}]|\{[^{}]*\})*\})*"
+    r"|\{\\[A-Za-z]+\s(?:[^{}]|\{[^{}]*\})*\}"
+    r"|\\[%&_#$]",
+    re.DOTALL,
+)
+MAX_FRAGMENT = 400
+logging.getLogger("pylatexenc").setLevel(logging.WARNING)  # it reports every repair at INFO
+
+
+def has_tex(text: str) -> bool:
+    return "$" in text or "\\" in text
+
+
+def tex_to_text(text: str) -> str:
+    """Readable text for a title or abstract written with TeX: "$O(n^2)$ time with
+    \\textit{sparse} attention" -> "O(n^2) time with sparse attention". Text without TeX comes
+    back as it is; a fragment pylatexenc cannot read is kept as written."""
+    if not has_tex(text):
+        return text
+    text = LETTER_RE.sub(lambda match: LETTERS[match["name"]], ACCENT_RE.sub(_accented, text))
+    text = FRAGMENT_RE.sub(lambda match: _fragment(match.group()), text)
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fragment(fragment: str) -> str:
+    if len(fragment) > MAX_FRAGMENT:
+        return fragment
+    try:
+        return _converter().latex_to_text(fragment).strip() or fragment
+    except Exception:  # pylatexenc raises several types on odd input: keep what was written
+        return fragment
+
+
+@functools.cache
+def _converter():
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="text", strict_latex_spaces=False)

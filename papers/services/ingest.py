@@ -43,7 +43,7 @@ from papers.signals import papers_ingested
 BATCH_SIZE = 1000
 # What an ingest reads of an existing paper and may write back (curation flags are never touched).
 MERGED_FIELDS = (
-    "title", "title_key", "abstract", "arxiv_id", "arxiv_version", "authors", "author_count",
+    "title", "title_key", "title_tex", "abstract", "abstract_tex", "arxiv_id", "arxiv_version", "authors", "author_count",
     "organization_id", "categories", "published_on", "listed_on", "upvotes", "code_url",
     "github_stars", "project_url", "url", "thumbnail_url", "ai_summary", "ai_keywords",
     "comment_count", "submitted_by", "sources",
@@ -348,6 +348,9 @@ def _merge(paper: _Stored, record: PaperRecord, organization: Organization | Non
     for name in LATEST_WINS:
         if value := getattr(record, name):
             put(name, value)
+    for name in ("title", "abstract"):  # what was written goes with the text made of it
+        if getattr(record, name):
+            put(f"{name}_tex", getattr(record, f"{name}_tex"))
     organization_id = organization.pk if organization else None
     if organization_id:
         put("organization_id", organization_id)
