@@ -1,13 +1,16 @@
 """Reads for the newsletter: which stored papers a rule matches."""
 
+import difflib
 from collections.abc import Iterator
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from newsletter.rules import Rule, document
-from papers.models import Paper
+from core.text import fold_accents
+from newsletter.rules import Document, Rule, document
+from papers.models import Organization, Paper
 
 PREVIEW_FIELDS = ("title", "abstract", "authors", "organization__handle", "organization__name")
 
@@ -34,3 +37,72 @@ def papers_matching(rule: Rule, *, days: int | None = None) -> Iterator[tuple[in
         org = f"{org_handle or ''} {org_name or ''}"
         if rule.matches(document(title=title, abstract=abstract, authors=authors, org=org)):
             yield pk, title
+
+
+# How many recent papers' authors are read to tell whether an author: value is known.
+AUTHOR_SAMPLE = 5000
+SUGGESTIONS = 3
+
+
+def name_hints(rule: Rule) -> list[str]:
+    """For each org: or author: term that no known organization or author matches, a sentence
+    saying so, with the closest known names ("org:nvida matches no organization we know yet;
+    closest: NVIDIA (nvidia)")."""
+    hints = []
+    for clause in rule.clauses:
+        for term in clause.terms:
+            if term.field == "org" and not _known(term, _organizations()):
+                names = _closest(term.text, _organizations())
+                hints.append(_hint(term, "organization", names))
+            elif term.field == "author" and not _known(term, _authors(term.text)):
+                names = _closest(term.text, _authors(""))
+                hints.append(_hint(term, "author", names))
+    return hints
+
+
+def _organizations() -> dict[str, Document]:
+    return {
+        f"{name} ({handle})" if name and name != handle else handle: document(
+            title="", org=f"{handle} {name}"
+        )
+        for handle, name in Organization.objects.values_list("handle", "name")
+    }
+
+
+def _authors(containing: str) -> dict[str, Document]:
+    papers = Paper.objects.order_by("-pk")
+    if containing:  # a cheap first cut; the analyzer decides
+        first = containing.split()[0][:4]
+        papers = papers.annotate(author_text=Cast("authors", TextField())).filter(
+            author_text__icontains=first
+        )
+    names = {
+        name
+        for authors in papers.values_list("authors", flat=True)[:AUTHOR_SAMPLE]
+        for name in authors or ()
+    }
+    return {name: document(title="", authors=[name]) for name in names}
+
+
+def _known(term, candidates: dict[str, Document]) -> bool:
+    return any(term.found_in(doc) for doc in candidates.values())
+
+
+def _closest(text: str, candidates: dict[str, Document]) -> list[str]:
+    """Names whose words are spelled closest to the value's."""
+    by_word: dict[str, set[str]] = {}
+    for name in candidates:
+        for word in fold_accents(name).replace("(", " ").replace(")", " ").split():
+            by_word.setdefault(word, set()).add(name)
+    found: list[str] = []
+    for word in difflib.get_close_matches(fold_accents(text), by_word, n=10, cutoff=0.6):
+        for name in sorted(by_word[word]):
+            if name not in found:
+                found.append(name)
+    return found[:SUGGESTIONS]
+
+
+def _hint(term, kind: str, names: list[str]) -> str:
+    prefix = "org" if kind == "organization" else "author"
+    text = f"{prefix}:{term.text} matches no {kind} we know yet"
+    return f"{text}; closest: {', '.join(names)}." if names else f"{text}."

@@ -14,7 +14,7 @@ from newsletter.digests.render import digest_url, period_label
 from newsletter.forms import PREFERENCES, SignupForm, SubscriptionForm
 from newsletter.models import Digest
 from newsletter.rules import RuleError, parse
-from newsletter.selectors import papers_matching
+from newsletter.selectors import name_hints, papers_matching
 from newsletter.services import (
     subscriber_confirm,
     subscriber_delete,
@@ -197,7 +197,9 @@ def signup(request: HttpRequest) -> HttpResponse:
                 topics=list(form.cleaned_data["topics"]),
                 preferences=form.preferences(),
             )
-        return render(request, "newsletter/check_inbox.html", {"email": form.cleaned_data["email"]})
+        hints = [hint for rule in form.cleaned_data["rules"] for hint in name_hints(parse(rule))]
+        context = {"email": form.cleaned_data["email"], "hints": hints}
+        return render(request, "newsletter/check_inbox.html", context)
     return render(
         request,
         "newsletter/signup.html",
@@ -221,6 +223,7 @@ def rule_preview(request: HttpRequest) -> JsonResponse:
         {
             "rule": rule.text,
             "days": PREVIEW_DAYS,
+            "hints": name_hints(rule),
             "count": len(matches),
             "papers": [
                 {"id": pk, "title": title, "url": reverse("paper", args=[pk])}

@@ -29,6 +29,12 @@
     item.appendChild(document.createTextNode(
       " would have matched " + data.count + " paper" + (data.count === 1 ? "" : "s") +
       " in the last " + days + " days" + (data.count ? ":" : ".")));
+    (data.hints || []).forEach(function (hint) {
+      var note = document.createElement("p");
+      note.className = "hint";
+      note.textContent = hint;
+      item.appendChild(note);
+    });
     if (data.papers.length) {
       var list = document.createElement("ul");
       data.papers.forEach(function (paper) {

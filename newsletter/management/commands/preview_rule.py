@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from newsletter.rules import RuleError, parse
-from newsletter.selectors import papers_matching
+from newsletter.selectors import name_hints, papers_matching
 
 
 class Command(BaseCommand):
@@ -28,3 +28,5 @@ class Command(BaseCommand):
             raise CommandError(f"The rule does not parse: {exc}") from None
         for pk, title in papers_matching(rule, days=options["days"]):
             self.stdout.write(f"{pk}\t{title}")
+        for hint in name_hints(rule):
+            self.stderr.write(hint)
