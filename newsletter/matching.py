@@ -1,19 +1,22 @@
 """Store which papers each subscription matches: the Match rows that digests are built from.
 
-Two ways in: the papers an ingest created or changed, against every active subscription (the
-`papers_ingested` hook); and new or edited subscriptions, against the papers of the last
+Two ways in: `matching_run`, for papers whose text is new or changed (the ingest hook, the
+periodic sweep and `send_digests` all call it) and subscriptions never matched; and
+`subscriptions_match_recent`, for new or edited subscriptions, against the papers of the last
 NEWSLETTER_MATCH_WINDOW_DAYS days. Both compile the subscriptions into one `Matcher` and read the
-papers in chunks, so memory holds the rules and one chunk of papers.
+papers in chunks, so memory holds the rules and one chunk of papers. What has been matched is the
+newsletter's own record (`PaperMatchState`), never a column of the papers table.
 """
 
 import logging
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from newsletter.models import Match, Subscriber, Subscription
+from newsletter.models import Match, PaperMatchState, Subscriber, Subscription
 from newsletter.rules import Rule, RuleError, document, parse
 from newsletter.rules.matcher import Matcher, collector_paused
 from newsletter.selectors import recent_papers
@@ -28,19 +31,26 @@ DOCUMENT_FIELDS = (
 )  # fmt: skip
 
 
-def papers_match(*, paper_ids: Iterable[int]) -> int:
-    """Match these papers, where new or changed in text since last matched, against every active
-    or paused subscription; the matches found. (An upvote change alone needs no matching.)"""
-    papers = Paper.objects.filter(pk__in=list(paper_ids), matched_at__isnull=True)
-    return _match(_active_subscriptions(), papers, mark=True)
+def matching_run(*, paper_ids: Iterable[int] | None = None) -> int:
+    """Match whatever waits for matching; the matches found. The one way in for the ingest hook
+    (with the papers it created or changed), the periodic sweep and `send_digests` (without):
 
-
-def unmatched_papers_match() -> int:
-    """The periodic sweep: match every paper that is new or changed since it was last matched.
-
-    Catches what the after-ingest tasks did not (a worker that was down, an unhidden paper).
+    - subscriptions never matched against the recent papers (a signup whose task never ran, a
+      subscriber who just confirmed), against those papers;
+    - papers whose text is new or changed since they were last matched (among `paper_ids`, when
+      given), against every active or paused subscription. An upvote change alone needs none.
     """
-    return _match(_active_subscriptions(), Paper.objects.filter(matched_at__isnull=True), mark=True)
+    found = unmatched_subscriptions_match()
+    papers = pending_papers()
+    if paper_ids is not None:
+        papers = papers.filter(pk__in=list(paper_ids))
+    return found + _match(_active_subscriptions(), papers, mark=True)
+
+
+def pending_papers() -> QuerySet:
+    """Visible papers with no matching progress, or whose text changed since they were matched."""
+    stale = Q(match_state__isnull=True) | Q(match_state__matched_at__lt=F("text_changed_at"))
+    return Paper.objects.filter(stale, hidden=False)
 
 
 def _active_subscriptions() -> QuerySet:
@@ -56,22 +66,16 @@ def subscriptions_match_recent(*, subscription_ids: Iterable[int], days: int | N
 
 
 def unmatched_subscriptions_match() -> int:
-    """The sweep's other half: active or paused subscriptions never matched against the recent
-    papers (a signup whose task never ran, a subscriber who just confirmed). Papers not matched
-    yet are left to `unmatched_papers_match`, which matches them against every subscription."""
+    """Active or paused subscriptions never matched against the recent papers. Papers waiting
+    for matching are left to the papers' half, which matches them against every subscription."""
     subscriptions = _active_subscriptions().filter(matched_at__isnull=True)
     ids = list(subscriptions.values_list("pk", flat=True))
     if not ids:
         return 0
-    papers = _recent_papers(None).filter(matched_at__isnull=False)
+    papers = _recent_papers(None).exclude(pk__in=pending_papers().values("pk"))
     found = _match(Subscription.objects.filter(pk__in=ids), papers, mark=False)
     Subscription.objects.filter(pk__in=ids).update(matched_at=timezone.now())
     return found
-
-
-def unmatched_match() -> int:
-    """Everything the after-ingest and after-signup tasks may have missed; the matches found."""
-    return unmatched_subscriptions_match() + unmatched_papers_match()
 
 
 def _recent_papers(days: int | None) -> QuerySet:
@@ -100,10 +104,10 @@ def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
         matcher = Matcher(rules.items())
     if not rules:  # nothing can match: no text needs reading
         if mark:
-            papers.update(matched_at=timezone.now())
+            _mark(papers.values_list("pk", flat=True), timezone.now())
         return 0
     found = 0
-    for chunk in _chunks(papers.order_by("pk")):
+    for read_at, chunk in _chunks(papers.order_by("pk")):
         matches = []
         for pk, title, abstract, authors, handle, name, hidden in chunk:
             if hidden:
@@ -116,9 +120,25 @@ def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
                 matches.append(Match(subscription_id=subscription_id, paper_id=pk, terms=terms))
         Match.objects.bulk_create(matches, ignore_conflicts=True, batch_size=CHUNK)
         if mark:
-            Paper.objects.filter(pk__in=[row[0] for row in chunk]).update(matched_at=timezone.now())
+            _mark([row[0] for row in chunk if not row[-1]], read_at)
         found += len(matches)
     return found
+
+
+def _mark(paper_ids: Iterable[int], matched_at) -> None:
+    """Record the papers as matched as of `matched_at`: the moment their text was read, so a
+    change made while they were being matched is matched again."""
+    ids = list(paper_ids)
+    for start in range(0, len(ids), CHUNK):
+        PaperMatchState.objects.bulk_create(
+            [
+                PaperMatchState(paper_id=pk, matched_at=matched_at)
+                for pk in ids[start : start + CHUNK]
+            ],
+            update_conflicts=True,
+            unique_fields=["paper"],
+            update_fields=["matched_at"],
+        )
 
 
 def _rules(subscriptions: QuerySet) -> Iterator[tuple[int, Rule]]:
@@ -131,9 +151,14 @@ def _rules(subscriptions: QuerySet) -> Iterator[tuple[int, Rule]]:
             )
 
 
-def _chunks(papers: QuerySet) -> Iterator[list[tuple]]:
-    """Keyset pagination by pk, so marking a chunk never shifts the next one."""
+def _chunks(papers: QuerySet) -> Iterator[tuple[datetime, list[tuple]]]:
+    """Keyset pagination by pk, so marking a chunk never shifts the next one; each chunk with
+    the moment before it was read."""
     last = 0
-    while chunk := list(papers.filter(pk__gt=last).values_list(*DOCUMENT_FIELDS)[:CHUNK]):
-        yield chunk
+    while True:
+        read_at = timezone.now()
+        chunk = list(papers.filter(pk__gt=last).values_list(*DOCUMENT_FIELDS)[:CHUNK])
+        if not chunk:
+            return
+        yield read_at, chunk
         last = chunk[-1][0]

@@ -240,3 +240,19 @@ class DeliveryEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.recipient}"
+
+
+class PaperMatchState(models.Model):
+    """The matcher's progress: when each paper was last matched against every subscription.
+
+    A paper needs matching while it has no state or its text changed since (`Paper.text_changed_at`);
+    hidden papers are never matched, so they wait here until they are unhidden.
+    """
+
+    paper = models.OneToOneField(
+        "papers.Paper", primary_key=True, on_delete=models.CASCADE, related_name="match_state"
+    )
+    matched_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"paper {self.paper_id} matched {self.matched_at:%Y-%m-%d %H:%M}"

@@ -27,7 +27,7 @@ def send_manage_link(subscriber_id: int) -> None:
 
 @shared_task
 def match_papers(paper_ids: list[int]) -> int:
-    return matching.papers_match(paper_ids=paper_ids)
+    return matching.matching_run(paper_ids=paper_ids)
 
 
 @shared_task
@@ -45,7 +45,7 @@ def match_subscriptions(subscription_ids: list[int]) -> int:
 def match_unmatched_papers() -> int:
     """The periodic sweep (its name is kept for the schedule in the database): new or changed
     papers, and subscriptions not yet matched against the recent ones."""
-    return matching.unmatched_match()
+    return matching.matching_run()
 
 
 @periodic(

@@ -112,8 +112,7 @@ class PaperAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unhide selected papers")
     def unhide(self, request: HttpRequest, queryset: QuerySet) -> None:
-        # Hidden papers were never matched: the matching sweep picks them up now.
-        queryset.filter(hidden=True).update(matched_at=None)
+        # Hidden papers are never matched: the matching sweep picks them up now.
         _set_flag(request, queryset, "hidden", False, "Unhid")
 
     @admin.action(description="Feature selected papers")

@@ -73,9 +73,9 @@ class Paper(models.Model):
     # The kinds of source that have mentioned it, space-separated ("arxiv daily-dump"): a column
     # rather than a table, since ingest writes it for every paper. No kind is part of another.
     sources = models.CharField(max_length=100, blank=True, editable=False)
-    # When the newsletter last matched this paper's text against the subscriptions; ingest clears
-    # it when the text changes, and a periodic sweep matches what is cleared.
-    matched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When its title, abstract, authors or organization last changed (not its upvotes): what
+    # matching against the subscriptions reads. The newsletter keeps its own progress.
+    text_changed_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     # Kept by a PostgreSQL trigger (migration 0003) and GIN-indexed; unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
     hidden = models.BooleanField(default=False, help_text="Never shown on the site or in digests.")
@@ -85,9 +85,6 @@ class Paper(models.Model):
         ordering = ["-listed_on", "-upvotes"]
         indexes = [
             models.Index(fields=["listed_on", "upvotes"], name="paper_listed_upvotes"),
-            models.Index(
-                fields=["id"], condition=models.Q(matched_at__isnull=True), name="paper_unmatched"
-            ),
         ]
 
     def __str__(self) -> str:

@@ -185,10 +185,10 @@ def outbox(settings) -> list:
 def due_now():
     """Match what is unmatched, then make these subscribers' digests due at once."""
     from newsletter.digests.schedule import digests_create_now
-    from newsletter.matching import unmatched_papers_match
+    from newsletter.matching import matching_run
 
     def make_due(*subscribers) -> None:
-        unmatched_papers_match()
+        matching_run()
         digests_create_now(subscriber_ids=[s.pk for s in subscribers], now=timezone.now())
 
     return make_due

@@ -301,7 +301,7 @@ def digests_prepare(*, now: datetime) -> Prepared:
     """Before sending: match what is unmatched, settle interrupted sends, and create the
     digests that fell due (the beat task and `send_digests` both start here)."""
     return Prepared(
-        matched=matching.unmatched_match(),
+        matched=matching.matching_run(),
         recovered=digests_recover(now=now),
         created=digests_schedule(now=now),
     )

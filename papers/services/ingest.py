@@ -171,14 +171,14 @@ NEW_PAPER_CALLED = {
 }
 
 
-# A change to these means the paper must be matched against the subscriptions again.
+# A change to these is a change of the paper's text: it is matched against the subscriptions again.
 MATCHED_TEXT = {"title", "abstract", "authors", "organization_id"}
 
 
 class _Stored:
     """An existing paper's merged fields: lighter than a model instance, made one if it changes."""
 
-    FIELDS = ("pk", *MERGED_FIELDS, "matched_at")
+    FIELDS = ("pk", *MERGED_FIELDS, "text_changed_at")
 
     def __init__(self, row: tuple) -> None:
         self.__dict__.update(zip(self.FIELDS, row, strict=True))
@@ -280,8 +280,8 @@ class _Upsert:
             self.report.updated += 1
             if paper.pk:  # papers created earlier in this batch are written whole anyway
                 if fields & MATCHED_TEXT:
-                    paper.matched_at = None
-                    fields = fields | {"matched_at"}
+                    paper.text_changed_at = self.now
+                    fields = fields | {"text_changed_at"}
                 changed.setdefault(paper.pk, (paper, set()))[1].update(fields)
         else:
             self.report.unchanged += 1

@@ -1,13 +1,14 @@
 """python manage.py convert_tex: make the TeX in stored titles and abstracts readable text.
 
 Papers ingested before TeX was converted at ingest keep it in their title and abstract. This
-converts them as ingest now does (the original is kept as `title_tex` / `abstract_tex`), marks them
-to be matched again, and is safe to run again: a converted paper is not converted twice.
+converts them as ingest now does (the original is kept as `title_tex` / `abstract_tex`), so that
+they are matched again on their text, and is safe to run again: a converted paper is not converted twice.
 """
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from tqdm import tqdm
 
 from papers.models import Paper
@@ -40,15 +41,15 @@ class Command(BaseCommand):
 
 @transaction.atomic
 def _convert(ids: list[int]) -> int:
-    changed = []
+    changed, now = [], timezone.now()
     for paper in Paper.objects.filter(pk__in=ids).only("title", "abstract"):
         if has_tex(paper.title):
             paper.title_tex, paper.title = paper.title, tex_to_text(paper.title)
             paper.title_key = title_key(paper.title)
         if has_tex(paper.abstract):
             paper.abstract_tex, paper.abstract = paper.abstract, tex_to_text(paper.abstract)
-        paper.matched_at = None
+        paper.text_changed_at = now
         changed.append(paper)
-    names = ["title", "title_tex", "title_key", "abstract", "abstract_tex", "matched_at"]
+    names = ["title", "title_tex", "title_key", "abstract", "abstract_tex", "text_changed_at"]
     update_many(Paper, changed, names)
     return len(changed)
