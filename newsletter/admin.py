@@ -16,7 +16,7 @@ from newsletter.digests.preview import digest_render
 from newsletter.digests.schedule import digests_create_now, subscriber_next_digest_at
 from newsletter.models import DeliveryEvent, Digest, Subscriber, Subscription, Topic
 from newsletter.rules import RuleError, parse
-from newsletter.selectors import papers_matching
+from newsletter.selectors import digest_counts, papers_matching
 from newsletter.services import subscribers_suppress
 from newsletter.tasks import send_confirmation, send_digest_batch
 from papers.models import Paper
@@ -184,7 +184,7 @@ class DigestAdmin(admin.ModelAdmin):
 
     @admin.display(description="papers")
     def paper_count(self, digest: Digest) -> int:
-        return len(digest.items)
+        return digest_counts(digest).total
 
     @admin.display(description="reason")
     def short_reason(self, digest: Digest) -> str:
@@ -195,11 +195,12 @@ class DigestAdmin(admin.ModelAdmin):
         if not digest.items:
             return "None."
         titles = dict(Paper.objects.filter(pk__in=digest.paper_ids).values_list("pk", "title"))
+        sections = digest.sections or []
         items = format_html_join(
-            "", '<li><a href="{}">#{}</a> {} <small>(matched {})</small></li>',
+            "", '<li><a href="{}">#{}</a> {} <small>({})</small></li>',
             ((reverse("admin:papers_paper_change", args=[pk]), pk,
-              titles.get(pk, "(deleted)"), ", ".join(terms))
-             for pk, terms in digest.items),
+              titles.get(pk, "(deleted)"), _why(terms, rest, sections))
+             for pk, terms, *rest in digest.items),
         )  # fmt: skip
         return format_html("<ol>{}</ol>", items)
 
@@ -262,3 +263,11 @@ class DeliveryEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+def _why(terms: list[str], rest: list, sections: list[str]) -> str:
+    """ "matched llm", with the section the paper stood in when the digest had several."""
+    why = f"matched {', '.join(terms)}" if terms else "not matched"
+    if rest and len(sections) > 1 and rest[0]:
+        why += f", in {sections[min(rest[0][0], len(sections) - 1)]}"
+    return why

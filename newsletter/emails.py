@@ -1,21 +1,39 @@
-"""Every email the newsletter sends, one small function per kind.
+"""Every email the newsletter sends, built here and only here: one small function per kind.
 
 Each kind is a template triplet under templates/emails/: KIND.subject.txt, KIND.txt and KIND.html.
 Every email carries, in its footer, a signed link to the subscriber's manage page and an
 unsubscribe link, and the List-Unsubscribe headers (RFC 2369 and RFC 8058).
+
+The digest is HTML with its CSS inlined by css-inline (emails/digest.css; one <style> block that
+cannot be inlined, dark mode and narrow screens as media queries, stays in the head, since many
+mail clients drop <style>), plus a text part. It has a section per topic (emails/_digest_section),
+each paper's card (emails/_digest_card) with the terms it matched (emails/_digest_terms).
+Rendering is the costly part of sending, so a paper's card is rendered and inlined once per
+process and reused by every digest that shows it: cards are cached by their content (a `Card`
+is immutable and holds everything the card shows), so an edited paper gets a new card.
 """
 
 import functools
 import secrets
+from dataclasses import dataclass
+from datetime import date
 from urllib.parse import quote, urlsplit
 
+import css_inline
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import get_script_prefix, reverse
 
+from newsletter.digests.content import SUBJECT_TOPICS, Card, Content
 from newsletter.models import Subscriber
-from newsletter.tokens import confirm_token, manage_token
+from newsletter.tokens import confirm_token, digest_token, manage_token
+
+INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+CARDS_CACHED = 20_000
+TERMS_MARK = "<!--terms-->"
+CARDS_MARK = "<!--cards-->"
+PREHEADER_TITLES = 3
 
 PLACEHOLDER = "TOKEN"  # tokens are URL-safe, so they are never quoted
 
@@ -106,3 +124,113 @@ def _send(kind: str, subscriber: Subscriber, context: dict) -> None:
     )
     message.attach_alternative(render_to_string(f"emails/{kind}.html", context), "text/html")
     message.send()
+
+
+# The digest.
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def period_label(period: date) -> str:
+    """ "Mon 23 Nov", as in the subject."""
+    return f"{period:%a} {period.day} {period:%b}"
+
+
+def digest_url(digest_id: int) -> str:
+    return link("newsletter:digest", digest_token(digest_id))
+
+
+def digest_subject(content: Content, period: date) -> str:
+    """ "119 new papers on language model, verilog, fpga — Mon 23 Nov": the period's papers on
+    the reader's topics, named as the reader wrote them."""
+    topics = content.topic_titles()
+    named = ", ".join(topics[:SUBJECT_TOPICS]) + (
+        " and more" if len(topics) > SUBJECT_TOPICS else ""
+    )
+    count = content.total
+    return f"{count} new paper{'s' if count != 1 else ''} on {named or 'your topics'} — {period_label(period)}"
+
+
+@functools.lru_cache(maxsize=1)
+def _css() -> str:
+    return render_to_string("emails/digest.css")
+
+
+@functools.lru_cache(maxsize=CARDS_CACHED)
+def _card(card: Card, url: str) -> tuple[str, str]:
+    """A paper's card, (HTML with its CSS inlined, plain text), with a mark for the terms."""
+    context = {"card": card, "url": url}
+    html = INLINER.inline_fragment(render_to_string("emails/_digest_card.html", context), _css())
+    return html, render_to_string("emails/_digest_card.txt", context)
+
+
+@functools.lru_cache(maxsize=4096)
+def _terms(terms: tuple[str, ...], others: tuple[str, ...]) -> tuple[str, str]:
+    if not terms and not others:
+        return "", ""
+    context = {"terms": terms, "others": others}
+    html = INLINER.inline_fragment(render_to_string("emails/_digest_terms.html", context), _css())
+    text = f"Matched: {', '.join(terms)}" if terms else ""
+    if others:
+        text += f"{' · ' if text else ''}Also on {', '.join(others)}"
+    return html, text + "\n"
+
+
+@functools.lru_cache(maxsize=4096)
+def _section(title: str) -> str:
+    html = render_to_string("emails/_digest_section.html", {"title": title})
+    return INLINER.inline_fragment(html, _css())
+
+
+class DigestRenderer:
+    """Renders many digests; what they share (templates, paper links) is worked out once."""
+
+    def __init__(self) -> None:
+        self.text_template = get_template("emails/digest.txt")
+        self.html_template = get_template("emails/digest.html")
+        self.paper_path = reverse("paper", args=[0]).removesuffix("0/")
+
+    def render(
+        self, *, digest_id: int, period: date, subscriber: Subscriber, content: Content
+    ) -> Rendered:
+        html_parts, text_sections = [], []
+        for section in content.sections:
+            if not section.items:  # its papers stand in narrower sections, or on the web
+                continue
+            html_parts.append(_section(section.title))
+            text_cards = []
+            for item in section.items:
+                url = f"{settings.SITE_URL}{self.paper_path}{item.card.id}/"
+                card_html, card_text = _card(item.card, url)
+                terms_html, terms_text = _terms(
+                    tuple(item.terms), tuple(content.other_topics(item))
+                )
+                html_parts.append(card_html.replace(TERMS_MARK, terms_html, 1))
+                text_cards.append(card_text.replace(TERMS_MARK, terms_text, 1))
+            text_sections.append((section.title, text_cards))
+        shown = content.shown
+        subject = digest_subject(content, period)
+        context = {
+            "subject": subject,
+            "total": content.total,
+            "count": len(shown),
+            "period_label": period_label(period),
+            "sections": text_sections,
+            "preheader": " · ".join(item.card.title for item in shown[:PREHEADER_TITLES]),
+            "more_count": content.more_count,
+            "view_url": digest_url(digest_id),
+            "manage_url": manage_url(subscriber),
+            "unsubscribe_url": unsubscribe_url(subscriber),
+            "site_url": settings.SITE_URL,
+        }
+        page = INLINER.inline(self.html_template.render(context))
+        return Rendered(
+            subject=subject,
+            text=self.text_template.render(context),
+            html=page.replace(CARDS_MARK, "\n".join(html_parts), 1),
+        )

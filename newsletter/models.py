@@ -182,9 +182,14 @@ class Digest(models.Model):
     scheduled_for = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     reason = models.TextField(blank=True, help_text="Why it is empty or failed, or was retried.")
-    # [[paper id, [matched terms]], ...]: the papers sent, in order, and those left for the web.
+    # [[paper id, [matched terms], [section, ...]], ...]: the papers sent, in order, and those
+    # left for the web; a paper's first section is where it stands, the others matched it too.
     items = models.JSONField(default=list, blank=True)
     more = models.JSONField(default=list, blank=True)
+    sections = models.JSONField(default=list, blank=True, help_text="The sections' titles.")
+    total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Papers of the period on the reader's topics."
+    )
     subject = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=now)
@@ -211,7 +216,7 @@ class Digest(models.Model):
 
     @property
     def paper_ids(self) -> list[int]:
-        return [paper_id for paper_id, _terms in self.items]
+        return [row[0] for row in self.items]
 
 
 class DeliveryEvent(models.Model):

@@ -2,6 +2,7 @@
 
 import difflib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Q, QuerySet, TextField
@@ -9,6 +10,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core.text import fold_accents
+from newsletter.digests.content import ALSO_TRENDING
+from newsletter.models import Digest
 from newsletter.rules import Document, Rule, document
 from papers.models import Organization, Paper
 
@@ -106,3 +109,20 @@ def _hint(term, kind: str, names: list[str]) -> str:
     prefix = "org" if kind == "organization" else "author"
     text = f"{prefix}:{term.text} matches no {kind} we know yet"
     return f"{text}; closest: {', '.join(names)}." if names else f"{text}."
+
+
+@dataclass(frozen=True)
+class DigestCounts:
+    """A digest's one set of numbers, as its subject, email, page and the manage page give them."""
+
+    total: int  # the period's papers on the reader's topics
+    in_email: int  # of those, the ones the email showed
+    more: int  # the rest, on the digest's page
+
+
+def digest_counts(digest: Digest) -> DigestCounts:
+    sections = digest.sections or []
+    also = sections.index(ALSO_TRENDING) if ALSO_TRENDING in sections else None
+    in_email = sum(1 for row in digest.items if len(row) < 3 or row[2][0] != also)
+    total = digest.total if digest.total is not None else in_email + len(digest.more)
+    return DigestCounts(total=total, in_email=in_email, more=max(total - in_email, 0))

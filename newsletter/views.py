@@ -1,7 +1,8 @@
 """Pages reached from emailed links. A GET only ever shows a page with a button (mail scanners
 open links); the button's POST acts."""
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -9,12 +10,12 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
-from newsletter.digests.content import cards_for
-from newsletter.digests.render import digest_url, period_label
+from newsletter.digests.content import content_of
+from newsletter.emails import digest_url, period_label
 from newsletter.forms import PREFERENCES, SignupForm, SubscriptionForm
 from newsletter.models import Digest
 from newsletter.rules import RuleError, parse
-from newsletter.selectors import name_hints, papers_matching
+from newsletter.selectors import digest_counts, name_hints, papers_matching
 from newsletter.services import (
     subscriber_confirm,
     subscriber_delete,
@@ -43,6 +44,8 @@ PREVIEW_RATE = "120/m"
 PREVIEW_DAYS = 7
 PREVIEW_SHOWN = 5
 PAST_DIGESTS_SHOWN = 20
+DIGEST_MORE_SHOWN = 5  # papers beyond the email's shown under each topic; the rest a page away
+DIGEST_PAGE = 20
 
 
 @require_http_methods(["GET", "POST"])
@@ -96,13 +99,36 @@ def digest(request: HttpRequest, token: str) -> HttpResponse:
         digest = Digest.objects.get(pk=digest_id_for_token(token))
     except (InvalidToken, Digest.DoesNotExist):
         return _bad_link(request, expired=False, action="open this digest")
+    content = content_of(digest)
+    counts = digest_counts(digest)
+    topic = _int(request.GET.get("topic"))
+    if topic is not None:  # one topic's papers beyond the email, a page at a time
+        if not 0 <= topic < len(content.sections):
+            raise Http404("This digest has no such topic.")
+        section = content.sections[topic]
+        page = Paginator(section.more, DIGEST_PAGE).get_page(request.GET.get("page"))
+        context = {"digest": digest, "section": section, "topic": topic, "page": page}
+        return render(request, "newsletter/digest_topic.html", context)
+    sections = [
+        (number, section, section.more[:DIGEST_MORE_SHOWN], len(section.more))
+        for number, section in enumerate(content.sections)
+        if section.items or section.more
+    ]
     context = {
         "digest": digest,
         "period_label": period_label(digest.period),
-        "shown": cards_for(digest.items),
-        "more": cards_for(digest.more),
+        "counts": counts,
+        "sections": sections,
+        "more_shown": DIGEST_MORE_SHOWN,
     }
     return render(request, "newsletter/digest.html", context)
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        raise Http404("Not a number.") from None
 
 
 def _bad_link(request: HttpRequest, *, expired: bool, action: str) -> HttpResponse:
@@ -156,7 +182,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "form": form,
         "preview_days": PREVIEW_DAYS,
         "digests": [
-            (digest, digest_url(digest.pk), period_label(digest.period))
+            (digest, digest_url(digest.pk), period_label(digest.period), digest_counts(digest))
             for digest in subscriber.digests.exclude(status=Digest.Status.PENDING)[
                 :PAST_DIGESTS_SHOWN
             ]

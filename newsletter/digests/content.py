@@ -1,13 +1,20 @@
-"""What goes into a batch of digests: each subscriber's matched papers not sent to them before,
-featured first, then by trending score, at most their maximum, at least their minimum upvotes.
+"""What goes into a batch of digests: a section per topic the subscriber follows, each with its
+matched papers not sent before (at least the subscriber's minimum upvotes), then "Also trending"
+when there is room.
+
+Papers are allotted to sections so that every topic with matches gets a slot before any topic
+gets a second; the slots left go by rank (featured first, then the trending score). A paper that
+several topics matched appears once, in its best section (the one that picked it, or else the
+narrowest of its topics), naming the others. The subject, the email's "N more", the digest's
+page and the manage page all count `Content.total`: every paper of the period on the reader's
+topics.
 
 A batch reads everything it needs in two queries, whatever its size: the matches (subscriber,
-paper, terms), then the papers they name, each read once with the lowest upvote count of its
-recent history; the caller supplies which papers each subscriber was already sent, read with the
-digests themselves.
+topic, paper, terms), then the papers they name and the day's most upvoted ones (for "Also
+trending"), each read once with its upvote count a day ago; the caller supplies which papers each
+subscriber was already sent, read with the digests themselves.
 """
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,14 +28,39 @@ from papers.models import Feed, Paper
 from papers.trending import upvote_growth, upvotes_baseline
 
 EXCERPT_CHARS = 280
-MORE_KEPT = 50  # papers beyond the maximum, kept for the digest's page on the site
-SUBJECT_TERMS = 3
+MORE_KEPT = 2000  # papers beyond the email's, kept for the digest's page: every one, in practice
+ALSO_TRENDING = "Also trending"
+TRENDING_CANDIDATES = 30  # the most upvoted papers of the last two days, read once per batch
+SUBJECT_TOPICS = 3
 EXCERPT_SOURCE_CHARS = 1000  # enough for an excerpt; abstracts run to 2,000 characters
 PAPER_FIELDS = (
     "pk", "title", "excerpt_source", "author_count", "authors", "organization__name",
     "organization__handle", "listed_on", "published_on", "first_seen_at", "upvotes", "code_url",
     "arxiv_id", "url", "featured", "thumbnail_url", "github_stars",
 )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PaperRow:
+    """What a card is made from: one row of PAPER_FIELDS."""
+
+    pk: int
+    title: str
+    excerpt_source: str
+    author_count: int | None
+    authors: list[str]
+    org_name: str | None
+    org_handle: str | None
+    listed_on: object
+    published_on: object
+    first_seen_at: datetime
+    upvotes: int
+    code_url: str
+    arxiv_id: str | None
+    url: str
+    featured: bool
+    thumbnail_url: str
+    github_stars: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,23 +82,84 @@ class Card:
     thumbnail_url: str = ""
     github_stars: int | None = None
 
+    @classmethod
+    def of(cls, row: PaperRow) -> "Card":
+        if row.org_name or row.org_handle:
+            byline = row.org_name or row.org_handle
+        else:
+            count = row.author_count or len(row.authors or ())
+            byline = f"{count} author{'s' if count != 1 else ''}" if count else ""
+        return cls(
+            id=row.pk,
+            title=row.title,
+            excerpt=excerpt(row.excerpt_source),
+            byline=byline,
+            day=row.listed_on or row.published_on or row.first_seen_at.date(),
+            upvotes=row.upvotes,
+            code_url=row.code_url,
+            arxiv_url=f"https://arxiv.org/abs/{row.arxiv_id}" if row.arxiv_id else "",
+            url=row.url,
+            featured=row.featured,
+            listed_on=row.listed_on,
+            first_seen_at=row.first_seen_at,
+            thumbnail_url=row.thumbnail_url,
+            github_stars=row.github_stars,
+        )
+
+
+@dataclass(slots=True)
+class Item:
+    """A paper in a digest: its card, the subscriber's terms it matched, and the sections of
+    every topic that matched it (its own first)."""
+
+    card: Card
+    terms: list[str]
+    topics: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Section:
+    title: str
+    items: list[Item] = field(default_factory=list)  # in the email
+    more: list[Item] = field(default_factory=list)  # on the digest's page only
+
 
 @dataclass(slots=True)
 class Content:
-    """One digest's papers, each with the subscriber's terms it matched."""
+    """One digest: a section per topic with papers, then "Also trending"; `total` counts the
+    period's papers on the reader's topics, shown or not."""
 
-    shown: list[tuple[Card, list[str]]] = field(default_factory=list)
-    more: list[tuple[Card, list[str]]] = field(default_factory=list)
-    more_count: int = 0
+    sections: list[Section] = field(default_factory=list)
+    total: int = 0
     reason: str = ""
+
+    @property
+    def shown(self) -> list[Item]:
+        return [item for section in self.sections for item in section.items]
+
+    @property
+    def more(self) -> list[Item]:
+        return [item for section in self.sections for item in section.more]
+
+    @property
+    def on_topics(self) -> int:
+        """Papers shown in the email under the reader's topics (not "Also trending")."""
+        return sum(len(s.items) for s in self.sections if s.title != ALSO_TRENDING)
+
+    @property
+    def more_count(self) -> int:
+        return max(self.total - self.on_topics, 0)
 
     @property
     def empty(self) -> bool:
         return not self.shown
 
-    def top_terms(self) -> list[str]:
-        counts = Counter(term for _card, terms in self.shown for term in terms)
-        return [term for term, _ in counts.most_common(SUBJECT_TERMS)]
+    def topic_titles(self) -> list[str]:
+        return [s.title for s in self.sections if s.title != ALSO_TRENDING]
+
+    def other_topics(self, item: Item) -> list[str]:
+        """The titles of the other topics that matched an item, to name on its card."""
+        return [self.sections[i].title for i in item.topics[1:]]
 
 
 def lookback() -> timedelta:
@@ -83,67 +176,173 @@ def recently_sent(subscriber_ids: list[int], now: datetime) -> Q:
     )
 
 
+def topic_title(rule: str, topic_name: str | None) -> str:
+    """A topic as the reader wrote it: the curated topic's name, their own rule, or both."""
+    if topic_name and rule:
+        return f"{topic_name}: {rule}"
+    return topic_name or rule
+
+
 def batch_contents(
     digests: list[Digest], *, sent_before: dict[int, set[int]], now: datetime
 ) -> dict[int, Content]:
     """Content per digest id. `sent_before` maps a subscriber id to the papers already sent."""
     by_subscriber = {digest.subscriber_id: digest for digest in digests}
-    candidates: dict[int, dict[int, list[str]]] = {pk: {} for pk in by_subscriber}
-    rows = Match.objects.filter(
-        subscription__subscriber_id__in=list(by_subscriber), created_at__gte=now - lookback()
-    ).values_list("subscription__subscriber_id", "paper_id", "terms")
-    for subscriber_id, paper_id, terms in rows:
+    # Per subscriber: topic (subscription id) -> (title, {paper id: terms}).
+    topics: dict[int, dict[int, tuple[str, dict[int, list[str]]]]] = {
+        pk: {} for pk in by_subscriber
+    }
+    rows = (
+        Match.objects.filter(
+            subscription__subscriber_id__in=list(by_subscriber), created_at__gte=now - lookback()
+        )
+        .order_by("subscription_id")
+        .values_list(
+            "subscription__subscriber_id",
+            "subscription_id",
+            "subscription__rule",
+            "subscription__topic__name",
+            "paper_id",
+            "terms",
+        )
+    )
+    for subscriber_id, subscription_id, rule, topic_name, paper_id, terms in rows:
         if paper_id in sent_before.get(subscriber_id, ()):
             continue
-        known = candidates[subscriber_id].setdefault(paper_id, [])
-        known.extend(term for term in terms if term not in known)
-    wanted = {paper_id for papers in candidates.values() for paper_id in papers}
-    cards, scores = _cards_and_scores(wanted, now)  # hidden papers are left out here
+        _title, papers = topics[subscriber_id].setdefault(
+            subscription_id, (topic_title(rule, topic_name), {})
+        )
+        papers[paper_id] = terms
+    wanted = {pk for papers in topics.values() for _, found in papers.values() for pk in found}
+    cards, scores, trending = _cards_and_scores(wanted, now)  # hidden papers are left out here
     contents = {}
     for subscriber_id, digest in by_subscriber.items():
-        papers = {pk: terms for pk, terms in candidates[subscriber_id].items() if pk in cards}
-        ranked = sorted(papers, key=lambda pk: (not cards[pk].featured, -scores[pk], pk))
-        contents[digest.pk] = _content(digest, [(cards[pk], papers[pk]) for pk in ranked])
+        ranked = _Ranked(cards, scores)
+        contents[digest.pk] = _content(
+            digest, list(topics[subscriber_id].values()), ranked, trending, sent_before
+        )
     _explain_empty_with_failed_sources(contents.values())
     return contents
 
 
-def _content(digest: Digest, ranked: list[tuple[Card, list[str]]]) -> Content:
+@dataclass
+class _Ranked:
+    cards: dict[int, Card]
+    scores: dict[int, float]
+
+    def key(self, pk: int) -> tuple:
+        return (not self.cards[pk].featured, -self.scores[pk], pk)
+
+
+def _content(digest: Digest, topics: list, ranked: _Ranked, trending: list[int], sent_before):
     subscriber = digest.subscriber
-    eligible = [item for item in ranked if item[0].upvotes >= subscriber.min_upvotes]
-    content = Content(
-        shown=eligible[: subscriber.max_papers],
-        more=eligible[subscriber.max_papers :][:MORE_KEPT],
-        more_count=max(len(eligible) - subscriber.max_papers, 0),
-    )
-    if not ranked:
-        content.reason = "No new papers matched your topics."
-    elif not eligible:
+    seen: set[int] = set()
+    eligible_topics = []  # (title, {paper: terms}) of the topics with an eligible paper
+    for title, papers in topics:
+        visible = {pk: terms for pk, terms in papers.items() if pk in ranked.cards}
+        seen.update(visible)
+        eligible = {
+            pk: terms
+            for pk, terms in visible.items()
+            if ranked.cards[pk].upvotes >= subscriber.min_upvotes
+        }
+        if eligible:
+            eligible_topics.append((title, eligible))
+    sections = [Section(title=title) for title, _ in eligible_topics]
+    candidates = {
+        index: sorted(papers, key=ranked.key) for index, (_, papers) in enumerate(eligible_topics)
+    }
+    matched: dict[int, dict[int, list[str]]] = {}  # paper -> {section: terms}
+    for index, (_title, papers) in enumerate(eligible_topics):
+        for pk, terms in papers.items():
+            matched.setdefault(pk, {})[index] = terms
+    placed = _allot(candidates, matched, ranked, subscriber.max_papers)
+    for pk, (index, shown) in placed.items():
+        topics_of = [index, *sorted(i for i in matched[pk] if i != index)]
+        terms = list(dict.fromkeys(t for i in topics_of for t in matched[pk][i]))
+        item = Item(card=ranked.cards[pk], terms=terms, topics=topics_of)
+        (sections[index].items if shown else sections[index].more).append(item)
+    for section in sections:
+        section.items.sort(key=lambda item: ranked.key(item.card.id))
+        section.more = sorted(section.more, key=lambda item: ranked.key(item.card.id))[:MORE_KEPT]
+    content = Content(sections=sections, total=len(placed))
+    room = subscriber.max_papers - content.on_topics
+    if room > 0 and content.total:
+        _also_trending(content, room, ranked, trending, placed, sent_before, subscriber)
+    if not matched:
         content.reason = (
-            f"All {len(ranked)} new matching paper{'s' if len(ranked) != 1 else ''} had fewer "
+            "No new papers matched your topics."
+            if not seen
+            else f"All {len(seen)} new matching paper{'s' if len(seen) != 1 else ''} had fewer "
             f"than your minimum of {subscriber.min_upvotes} upvotes."
         )
     return content
 
 
-def _cards_and_scores(
-    paper_ids: set[int], now: datetime
-) -> tuple[dict[int, Card], dict[int, float]]:
-    """The visible papers among `paper_ids` as cards, and their trending scores."""
+def _allot(candidates, matched, ranked: _Ranked, limit: int) -> dict[int, tuple[int, bool]]:
+    """Each paper's section and whether the email shows it: every topic with papers gets one slot
+    before any gets a second (topics whose best paper ranks higher choose first), then the slots
+    left go by rank. Papers beyond the limit go to their narrowest topic's "more"."""
+    placed: dict[int, tuple[int, bool]] = {}
+    firsts = sorted((ranked.key(c[0]), i) for i, c in candidates.items() if c)
+    for _key, index in firsts:
+        if len(placed) >= limit:
+            break
+        pick = next((pk for pk in candidates[index] if pk not in placed), None)
+        if pick is not None:
+            placed[pick] = (index, True)
+    size = {index: len(papers) for index, papers in candidates.items()}
+    shown = len(placed)
+    for pk in sorted(matched, key=ranked.key):
+        if pk not in placed:
+            narrowest = min(matched[pk], key=lambda index: (size[index], index))
+            placed[pk] = (narrowest, shown < limit)
+            shown += shown < limit
+    return placed
+
+
+def _also_trending(content, room, ranked, trending, placed, sent_before, subscriber) -> None:
+    """The day's most trending papers that no topic of the reader's matched, in the room left."""
+    sent = sent_before.get(subscriber.pk, ())
+    extra = [
+        pk
+        for pk in trending
+        if pk not in placed
+        and pk not in sent
+        and ranked.cards[pk].upvotes >= subscriber.min_upvotes
+    ][:room]
+    if extra:
+        items = [Item(card=ranked.cards[pk], terms=[]) for pk in extra]
+        content.sections.append(Section(title=ALSO_TRENDING, items=items))
+
+
+def _cards_and_scores(paper_ids: set[int], now: datetime):
+    """The visible papers among `paper_ids` and the most upvoted of the last two days, as cards,
+    with their trending scores, and the latter's ids by score (for "Also trending")."""
     if not paper_ids:
-        return {}, {}
-    papers = _paper_rows(
-        Paper.objects.filter(pk__in=paper_ids, hidden=False), baseline=upvotes_baseline(now)
+        return {}, {}, []
+    since = (now - timedelta(days=2)).date()
+    popular = (
+        Paper.objects.filter(hidden=False, listed_on__gte=since)
+        .order_by("-upvotes", "-pk")
+        .values("pk")[:TRENDING_CANDIDATES]
     )
-    cards, scores = {}, {}
+    papers = _paper_rows(
+        Paper.objects.filter(Q(pk__in=paper_ids) | Q(pk__in=popular), hidden=False),
+        baseline=upvotes_baseline(now),
+    )
+    cards, scores, trending = {}, {}, []
     for *fields, baseline in papers:
-        card = cards[fields[0]] = _card(*fields)
+        card = cards[fields[0]] = Card.of(PaperRow(*fields))
         scores[card.id] = trending_score(
             upvotes=card.upvotes,
             growth=upvote_growth(card.upvotes, baseline),
             age_days=age_days(listed_on=card.listed_on, first_seen_at=card.first_seen_at, now=now),
         )
-    return cards, scores
+        if card.listed_on and card.listed_on >= since:
+            trending.append(card.id)
+    trending.sort(key=lambda pk: (-scores[pk], pk))
+    return cards, scores, trending[:TRENDING_CANDIDATES]
 
 
 def _paper_rows(papers, **annotations):
@@ -169,33 +368,6 @@ def _explain_empty_with_failed_sources(contents) -> None:
             content.reason += note
 
 
-def _card(
-    pk, title, abstract, author_count, authors, org_name, org_handle, listed_on, published_on,
-    first_seen_at, upvotes, code_url, arxiv_id, url, featured, thumbnail_url, github_stars,
-) -> Card:  # fmt: skip
-    if org_name or org_handle:
-        byline = org_name or org_handle
-    else:
-        count = author_count or len(authors or ())
-        byline = f"{count} author{'s' if count != 1 else ''}" if count else ""
-    return Card(
-        id=pk,
-        title=title,
-        excerpt=excerpt(abstract),
-        byline=byline,
-        day=listed_on or published_on or first_seen_at.date(),
-        upvotes=upvotes,
-        code_url=code_url,
-        arxiv_url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else "",
-        url=url,
-        featured=featured,
-        listed_on=listed_on,
-        first_seen_at=first_seen_at,
-        thumbnail_url=thumbnail_url,
-        github_stars=github_stars,
-    )
-
-
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """The start of an abstract, cut at a word, with an ellipsis when cut."""
     text = " ".join(text.split())
@@ -204,11 +376,46 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
-def cards_for(items: list) -> list[tuple[Card, list[str]]]:
-    """Stored digest items ([[paper id, terms], ...]) as cards, for the page and the admin;
-    papers hidden or deleted since are left out."""
-    ids = [paper_id for paper_id, _ in items]
-    cards = {
-        row[0]: _card(*row) for row in _paper_rows(Paper.objects.filter(pk__in=ids, hidden=False))
+def stored(content: Content) -> dict:
+    """What a digest keeps of its content: the sections' titles, the papers sent and those left
+    for the page, each as [paper id, terms, [section, ...]], and the total."""
+
+    def rows(items):
+        return [[item.card.id, item.terms, item.topics] for item in items]
+
+    sections = content.sections
+    shown = [row for index, s in enumerate(sections) for row in rows(_in(s.items, index))]
+    more = [row for index, s in enumerate(sections) for row in rows(_in(s.more, index))]
+    return {
+        "sections": [s.title for s in sections],
+        "items": shown,
+        "more": more,
+        "total": content.total,
     }
-    return [(cards[pk], terms) for pk, terms in items if pk in cards]
+
+
+def _in(items: list[Item], index: int) -> list[Item]:
+    """Items as stored under section `index` ("Also trending" items name no topic)."""
+    return [Item(card=item.card, terms=item.terms, topics=item.topics or [index]) for item in items]
+
+
+def content_of(digest: Digest) -> Content:
+    """A stored digest's content, for its page and the admin: papers hidden or deleted since
+    are left out; a digest from before sections has one section, "Your topics"."""
+    titles = digest.sections or ["Your topics"]
+    sections = [Section(title=title) for title in titles]
+    rows = [*digest.items, *digest.more]
+    ids = [row[0] for row in rows]
+    cards = {
+        row[0]: Card.of(PaperRow(*row))
+        for row in _paper_rows(Paper.objects.filter(pk__in=ids, hidden=False))
+    }
+    for number, row in enumerate(rows):
+        pk, terms, topics = row[0], row[1], (row[2] if len(row) > 2 else [0])
+        if pk not in cards:
+            continue
+        item = Item(card=cards[pk], terms=terms, topics=topics)
+        section = sections[min(topics[0], len(sections) - 1)]
+        (section.items if number < len(digest.items) else section.more).append(item)
+    total = digest.total if digest.total is not None else len(rows)
+    return Content(sections=sections, total=total, reason=digest.reason)

@@ -31,9 +31,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from newsletter import emails, matching
-from newsletter.digests.content import Content, batch_contents, recently_sent
+from newsletter.digests.content import Content, batch_contents, recently_sent, stored
 from newsletter.digests.journal import Journal, journal
-from newsletter.digests.render import Renderer
 from newsletter.digests.schedule import digests_schedule
 from newsletter.models import Digest, Subscriber
 from papers.services.bulk import update_many
@@ -41,8 +40,8 @@ from papers.services.bulk import update_many
 logger = logging.getLogger(__name__)
 
 RECORDED_FIELDS = [
-    "status", "reason", "items", "more", "subject", "message_id", "esp_message_id", "sent_at",
-    "next_attempt_at", "claim",
+    "status", "reason", "items", "more", "sections", "total", "subject", "message_id",
+    "esp_message_id", "sent_at", "next_attempt_at", "claim",
 ]  # fmt: skip
 REJECTED_STATUSES = {"rejected", "invalid"}
 
@@ -87,11 +86,11 @@ def digests_send(
     for digest in claimed:
         if digest.pk in already:
             sent = sent_before.setdefault(digest.subscriber_id, set())
-            sent.update(paper_id for paper_id, _terms in already[digest.pk]["items"])
+            sent.update(row[0] for row in already[digest.pk]["items"])
     latest = _latest_per_subscriber(d for d in claimed if d.pk not in already)
     contents = batch_contents(list(latest.values()), sent_before=sent_before, now=now)
     report = Report()
-    renderer = Renderer()
+    renderer = emails.DigestRenderer()
     connection = connection or get_connection()
     with contextlib.suppress(Exception):  # one connection for the batch; a failure shows per send
         connection.open()
@@ -155,8 +154,9 @@ def _deliver(digest, content: Content, renderer, connection, log: Journal, claim
         digest.status = Digest.Status.EMPTY
         digest.reason = f"Not sent: the subscriber is {subscriber.get_status_display().lower()}."
         return
-    digest.items = [[card.id, terms] for card, terms in content.shown]
-    digest.more = [[card.id, terms] for card, terms in content.more]
+    kept = stored(content)
+    digest.items, digest.more = kept["items"], kept["more"]
+    digest.sections, digest.total = kept["sections"], kept["total"]
     if content.empty:
         digest.status = Digest.Status.EMPTY
         digest.reason = content.reason
@@ -181,7 +181,7 @@ def _deliver(digest, content: Content, renderer, connection, log: Journal, claim
         return
     entry = {
         "message_id": message.extra_headers["Message-ID"], "esp_message_id": esp_id,
-        "subject": digest.subject, "items": digest.items, "more": digest.more,
+        "subject": digest.subject, **kept,
     }  # fmt: skip
     log.record(claim, digest.pk, entry)
     _mark_sent(digest, entry, now=now)

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from newsletter.digests.content import Content, batch_contents, cards_for, recently_sent
-from newsletter.digests.render import Rendered, Renderer
+from newsletter.digests.content import Content, batch_contents, content_of, recently_sent
+from newsletter.emails import DigestRenderer, Rendered
 from newsletter.models import Digest
 
 
@@ -14,11 +14,8 @@ def digest_render(*, digest: Digest, now: datetime) -> tuple[Rendered, Content]:
         sent_before = {digest.subscriber_id: {pk for d in sent for pk in d.paper_ids}}
         content = batch_contents([digest], sent_before=sent_before, now=now)[digest.pk]
     else:
-        content = Content(
-            shown=cards_for(digest.items), more=cards_for(digest.more), more_count=len(digest.more)
-        )
-        content.reason = digest.reason
-    rendered = Renderer().render(
+        content = content_of(digest)
+    rendered = DigestRenderer().render(
         digest_id=digest.pk, period=digest.period, subscriber=digest.subscriber, content=content
     )
     return rendered, content

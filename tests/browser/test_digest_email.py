@@ -63,6 +63,8 @@ def test_view_in_browser_shows_the_papers_and_the_ones_that_did_not_fit(
     page.goto(view)
     cards = page.locator("article.paper-card")
     assert cards.count() == 4  # three in the email, one more on the web
-    assert "1 more on your topics" in page.locator("#more").inner_text()
+    assert page.locator(".more-title").inner_text() == "More on llm"
+    lede = page.locator(".lede").first.inner_text()
+    assert "4 new papers on your topics, 3 in the email and 1 more here" in lede
     assert Digest.objects.get().subject in page.locator("h1").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "digest-page.png"), full_page=True)

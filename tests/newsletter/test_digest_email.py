@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import resolve
 
-from newsletter.digests.render import period_label
+from newsletter.emails import period_label
 from newsletter.models import Digest
 from newsletter.tokens import manage_token
 
@@ -36,7 +36,7 @@ def digest_email(make_paper, make_subscriber, due_now, outbox, settings):
 def test_the_subject_names_the_count_the_terms_and_the_day(digest_email):
     message, digest, _ = digest_email
     day = period_label(date.today())
-    assert message.subject == f"2 new papers on verilog, quantization — {day}"
+    assert message.subject == f"2 new papers on quantization, verilog — {day}"
     assert digest.subject == message.subject
     assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2}", day)
 
