@@ -216,8 +216,8 @@ def batch_contents(
     wanted = {pk for papers in topics.values() for _, found in papers.values() for pk in found}
     cards, scores, trending = _cards_and_scores(wanted, now)  # hidden papers are left out here
     contents = {}
+    ranked = _Ranked(cards, scores)
     for subscriber_id, digest in by_subscriber.items():
-        ranked = _Ranked(cards, scores)
         contents[digest.pk] = _content(
             digest, list(topics[subscriber_id].values()), ranked, trending, sent_before
         )
@@ -225,13 +225,13 @@ def batch_contents(
     return contents
 
 
-@dataclass
 class _Ranked:
-    cards: dict[int, Card]
-    scores: dict[int, float]
+    """The batch's cards and their order: featured first, then by trending score."""
 
-    def key(self, pk: int) -> tuple:
-        return (not self.cards[pk].featured, -self.scores[pk], pk)
+    def __init__(self, cards: dict[int, Card], scores: dict[int, float]) -> None:
+        self.cards = cards
+        self.keys = {pk: (not card.featured, -scores[pk], pk) for pk, card in cards.items()}
+        self.key = self.keys.__getitem__
 
 
 def _content(digest: Digest, topics: list, ranked: _Ranked, trending: list[int], sent_before):
@@ -380,23 +380,19 @@ def stored(content: Content) -> dict:
     """What a digest keeps of its content: the sections' titles, the papers sent and those left
     for the page, each as [paper id, terms, [section, ...]], and the total."""
 
-    def rows(items):
-        return [[item.card.id, item.terms, item.topics] for item in items]
+    def rows(items: list[Item], index: int) -> list[list]:
+        # "Also trending" items name no topic: they stand in their section.
+        return [[item.card.id, item.terms, item.topics or [index]] for item in items]
 
     sections = content.sections
-    shown = [row for index, s in enumerate(sections) for row in rows(_in(s.items, index))]
-    more = [row for index, s in enumerate(sections) for row in rows(_in(s.more, index))]
+    shown = [row for index, s in enumerate(sections) for row in rows(s.items, index)]
+    more = [row for index, s in enumerate(sections) for row in rows(s.more, index)]
     return {
         "sections": [s.title for s in sections],
         "items": shown,
         "more": more,
         "total": content.total,
     }
-
-
-def _in(items: list[Item], index: int) -> list[Item]:
-    """Items as stored under section `index` ("Also trending" items name no topic)."""
-    return [Item(card=item.card, terms=item.terms, topics=item.topics or [index]) for item in items]
 
 
 def content_of(digest: Digest) -> Content:
