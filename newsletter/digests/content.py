@@ -196,7 +196,7 @@ def batch_contents(
         Match.objects.filter(
             subscription__subscriber_id__in=list(by_subscriber), created_at__gte=now - lookback()
         )
-        .order_by("subscription_id")
+        .order_by()  # sorting here doubles the query's time on PostgreSQL: done below
         .values_list(
             "subscription__subscriber_id",
             "subscription_id",
@@ -218,9 +218,8 @@ def batch_contents(
     contents = {}
     ranked = _Ranked(cards, scores)
     for subscriber_id, digest in by_subscriber.items():
-        contents[digest.pk] = _content(
-            digest, list(topics[subscriber_id].values()), ranked, trending, sent_before
-        )
+        in_order = [topic for _id, topic in sorted(topics[subscriber_id].items())]
+        contents[digest.pk] = _content(digest, in_order, ranked, trending, sent_before)
     _explain_empty_with_failed_sources(contents.values())
     return contents
 
