@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -127,18 +128,21 @@ def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
 
 def _mark(paper_ids: Iterable[int], matched_at) -> None:
     """Record the papers as matched as of `matched_at`: the moment their text was read, so a
-    change made while they were being matched is matched again."""
+    change made while they were being matched is matched again. One INSERT ... ON CONFLICT per
+    chunk, without a model instance per paper (an ingest of 100,000 papers marks them all)."""
     ids = list(paper_ids)
-    for start in range(0, len(ids), CHUNK):
-        PaperMatchState.objects.bulk_create(
-            [
-                PaperMatchState(paper_id=pk, matched_at=matched_at)
-                for pk in ids[start : start + CHUNK]
-            ],
-            update_conflicts=True,
-            unique_fields=["paper"],
-            update_fields=["matched_at"],
-        )
+    table = connection.ops.quote_name(PaperMatchState._meta.db_table)
+    stamp = connection.ops.adapt_datetimefield_value(matched_at)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            cursor.execute(
+                f"INSERT INTO {table} (paper_id, matched_at) "
+                f"SELECT id, %s FROM {connection.ops.quote_name(Paper._meta.db_table)} "
+                f"WHERE id IN ({', '.join(['%s'] * len(chunk))}) "
+                "ON CONFLICT (paper_id) DO UPDATE SET matched_at = excluded.matched_at",
+                [stamp, *chunk],
+            )
 
 
 def _rules(subscriptions: QuerySet) -> Iterator[tuple[int, Rule]]:

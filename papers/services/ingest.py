@@ -231,7 +231,7 @@ class _Upsert:
                 self.report.skipped += 1
                 continue
             if is_new:
-                paper = _New(first_seen_at=self.now, updated_at=self.now)
+                paper = _New(first_seen_at=self.now, updated_at=self.now, text_changed_at=self.now)
                 created.append(paper)
             old_key = paper.title_key
             fields = _merge(paper, record, self.organizations.get(record.org_handle or ""))
