@@ -138,6 +138,17 @@ def terms(text: str) -> tuple[str, ...]:
     return analyze(text).runs[0]
 
 
+def plural_variant(word: str) -> str:
+    """For a rule's word written in lower case that may be an acronym's plural ("llms", "gpus",
+    "fpgas"), the term of its singular ("llm"): a paper's "LLMs" becomes "llm", and a rule
+    written before the analyzer knew acronyms must still find it. Empty when the stemmer already
+    drops the "s" ("models") or the word is not a lowercase plural."""
+    if len(word) < 3 or not word.endswith("s") or not word.islower() or not word.isalnum():
+        return ""
+    whole = term(word)
+    return term(word[:-1]) if whole.endswith("s") and term(word[:-1]) != whole else ""
+
+
 def joined_form(text: str) -> str:
     """The term of `text` written as one word: "vision language" -> "visionlanguag"."""
     parts = [

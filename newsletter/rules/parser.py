@@ -8,7 +8,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from core.text import joined_form
+from core.text import joined_form, plural_variant
 from newsletter.rules.text import Document, words
 
 MAX_LENGTH = 300
@@ -90,7 +90,8 @@ class Rule:
         """The subscriber's own words that a matching paper contains (empty if it does not match)."""
         if not self.matches(document):
             return []
-        return [t.text for c in self.included for t in c.terms if t.found_in(document)]
+        found = [t.text for c in self.included for t in c.terms if t.found_in(document)]
+        return list(dict.fromkeys(found))
 
     def label(self) -> str:
         """A short name for the rule: its included terms, as written."""
@@ -137,7 +138,20 @@ def parse(text: str) -> Rule:
         raise RuleError("OR needs a term after it.", len(text.rstrip()))
     clauses.append(Clause(tuple(pending), excluded))
     _check_limits(clauses)
-    return Rule(clauses=tuple(clauses), text=" ".join(text.split()))
+    return Rule(clauses=tuple(map(_with_plurals, clauses)), text=" ".join(text.split()))
+
+
+def _with_plurals(clause: Clause) -> Clause:
+    """A lowercase word that may be an acronym's plural ("llms") also finds its singular, which
+    is what the analyzer makes of "LLMs" in a paper."""
+    extra = [
+        Term(field=term.field, words=(variant,), text=term.text)
+        for term in clause.terms
+        if len(term.words) == 1 and (variant := plural_variant(term.text))
+    ]
+    known = {term.words for term in clause.terms}
+    extra = [term for term in extra if term.words not in known]
+    return Clause(clause.terms + tuple(extra), clause.excluded) if extra else clause
 
 
 def _term(match: re.Match, column: int) -> tuple[Term, bool]:

@@ -87,6 +87,14 @@ def test_it_does_not_overreach(rule, text):
     assert not finds(rule, text)
 
 
+@pytest.mark.parametrize("rule", ["llms", "gpus", "fpgas", "cnns", "npus"])
+def test_a_lowercase_plural_rule_still_finds_the_acronym_written_in_capitals(rule):
+    # Before the analyzer knew acronyms, "llms" found "LLMs": it still does.
+    assert finds(rule, f"Serving {rule.upper()[:-1]}s at scale")
+    assert finds(rule, f"Serving {rule} at scale")
+    assert parse(rule).matched_terms(document(title=f"{rule.upper()[:-1]}s")) == [rule]
+
+
 def test_transformers_and_bus_are_left_to_the_stemmer():
     assert term("Transformers") == term("transformer")
     assert term("Bus") == "bus"
