@@ -5,6 +5,7 @@ WORKDIR /app
 
 COPY pyproject.toml README.md ./
 COPY config ./config
+COPY core ./core
 COPY papers ./papers
 COPY newsletter ./newsletter
 RUN pip install --no-cache-dir .

@@ -158,6 +158,15 @@ class TestDockerCompose:
             assert depends["postgres"] == {"condition": "service_healthy"}
 
 
+def test_the_dockerfile_copies_every_package_before_installing():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    packages = re.search(r"include = \[(.*?)\]", pyproject)[1]
+    for package in re.findall(r'"(\w+)\*"', packages):
+        assert f"COPY {package} ./{package}" in dockerfile, package
+    assert dockerfile.index("COPY core ./core") < dockerfile.index("RUN pip install")
+
+
 def test_the_procfile_runs_web_worker_and_beat():
     processes = dict(
         line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
