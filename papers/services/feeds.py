@@ -15,7 +15,7 @@ all call these functions.
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -270,11 +270,7 @@ def feed_backfill(
     today = today or timezone.now().date()
     report = BackfillReport(feed=feed)
     if feed.by_listing_day:
-        urls: Iterator[tuple[str, date | None]] = (
-            (listing_day_url(feed.url, today - timedelta(days=n)), today - timedelta(days=n))
-            for n in range(days)
-        )
-        _backfill_days(feed, urls, report, progress)
+        _backfill_days(feed, [today - timedelta(days=n) for n in range(days)], report, progress)
     elif categories := arxiv_categories(feed):
         _backfill_arxiv(feed, categories, today - timedelta(days=days - 1), today, report, progress)
     else:
@@ -282,23 +278,19 @@ def feed_backfill(
     return report
 
 
-def _backfill_days(feed, urls, report: BackfillReport, progress) -> None:
-    for url, day in urls:
+def _backfill_days(feed: Feed, days: list[date], report: BackfillReport, progress) -> None:
+    """Each listing day as a poll fetches it (a day unchanged since it was last read is skipped),
+    going on past a day that fails."""
+    for day in days:
         report.requests += 1
-        try:
-            result = http_fetch(url)
-        except FetchError as exc:
-            report.errors.append(str(exc))
-        else:
-            with result.body:
-                ingest = source_ingest(
-                    stream=result.body, source=url, kind=SourceKind.HF_JSON, feed=feed
-                )
-            report.runs.append(ingest)
-            if ingest.error:
-                report.errors.append(ingest.error)
+        polled = FetchReport(feed=feed)
+        _fetch_day(feed, day, polled)
+        report.runs.extend(run for run in polled.runs if not run.error)
+        if polled.error:
+            report.errors.append(polled.error)
         if progress:
             progress(str(day))
+    feed.save(update_fields=["day_digests"])
 
 
 def arxiv_categories(feed: Feed) -> list[str]:
