@@ -77,6 +77,14 @@ def prepare(env: dict[str, str], args) -> None:
         [sys.executable, __file__, "--seed-only", str(args.papers), str(args.subscribers), "7"],
         env=env, check=True, cwd=ROOT, timeout=1800,
     )  # fmt: skip
+    started = time.perf_counter()
+    subprocess.run(
+        [*manage, "search_index", "--no-progress"], env=env, check=True, cwd=ROOT, timeout=1800
+    )
+    print(
+        f"  search index: {args.papers:,} papers in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
 
 
 def seed(papers: int, subscribers: int, rng_seed: int) -> None:

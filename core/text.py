@@ -18,7 +18,9 @@ only what the tokenizer joins), plus the joined forms of compounds:
   "visionlanguage" finds "vision-language" and "visionlanguage" but not "vision language");
 - a number keeps its unit: "4-bit", "4 bit" and "4bit" all give the term "4bit".
 
-The stemmer is not thread-safe: each thread has its own. Stems are cached per process.
+The stemmer (Snowball's C build, PyStemmer, through snowballstemmer; the pure-Python one where
+it is missing: both give the same stems) is not thread-safe: each thread has its own. Stems are
+cached per process.
 """
 
 import functools
@@ -116,19 +118,23 @@ def analyze(text: str) -> Analysis:
     text = text or ""
     if not text.isascii():  # compatibility forms first: "¼" reads as "1", "4"
         text = unicodedata.normalize("NFKC", text)
+    add, stem = run.append, term
     for chunk in CHUNK_RE.findall(text):
         if chunk.isalnum():  # most chunks: one word, nothing to split or strip
-            parts = [chunk]
-        else:
-            chunk = POSSESSIVE_RE.sub("", chunk)
-            parts = [part for part in PART_SPLIT_RE.split(chunk) if part]
-            if not parts:
-                continue
-        if previous_number:  # "4 bit": the number and its unit, joined
-            joined.add(term(previous_number + parts[0]))
-        run.extend(term(part) for part in parts)
+            if previous_number:  # "4 bit": the number and its unit, joined
+                joined.add(stem(previous_number + chunk))
+            add(stem(chunk))
+            previous_number = chunk if chunk.isdigit() else ""
+            continue
+        chunk = POSSESSIVE_RE.sub("", chunk)
+        parts = [part for part in PART_SPLIT_RE.split(chunk) if part]
+        if not parts:
+            continue
+        if previous_number:
+            joined.add(stem(previous_number + parts[0]))
+        run.extend(map(stem, parts))
         if len(parts) > 1:
-            joined.add(term("".join(parts)))
+            joined.add(stem("".join(parts)))
         previous_number = parts[-1] if parts[-1].isdigit() else ""
     return Analysis(runs=(tuple(run),), joined=frozenset(joined))
 

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from core.kinds import SourceKind
@@ -95,6 +96,12 @@ class PaperAdmin(admin.ModelAdmin):
     inlines = (UpvoteHistoryInline,)
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     actions = ("hide", "unhide", "feature", "unfeature")
+
+    def save_model(self, request, obj: Paper, form, change: bool) -> None:
+        # An edited text is matched and indexed for search again.
+        if change and set(form.changed_data) & {"title", "abstract", "authors", "organization"}:
+            obj.text_changed_at = timezone.now()
+        super().save_model(request, obj, form, change)
 
     @admin.display(description="seen in")
     def seen_in(self, paper: Paper) -> str:

@@ -1,6 +1,27 @@
 from django.apps import AppConfig
 
+# Papers per search-indexing task: a large ingest becomes several tasks of bounded size.
+INDEX_TASK_PAPERS = 5000
+
 
 class PapersConfig(AppConfig):
     name = "papers"
     verbose_name = "Papers"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from papers.models import Paper
+        from papers.search import index_saved_paper
+        from papers.signals import papers_ingested
+
+        post_save.connect(index_saved_paper, sender=Paper, dispatch_uid="papers.search.saved")
+        papers_ingested.connect(index_ingested_papers, dispatch_uid="papers.search.ingested")
+
+
+def index_ingested_papers(sender, run_id: int, paper_ids: list[int], **kwargs) -> None:
+    """The ingest hook: index for search what an ingest created or changed (after its commit)."""
+    from papers.tasks import index_search
+
+    for start in range(0, len(paper_ids), INDEX_TASK_PAPERS):
+        index_search.delay(paper_ids[start : start + INDEX_TASK_PAPERS])

@@ -76,8 +76,10 @@ class Paper(models.Model):
     # When its title, abstract, authors or organization last changed (not its upvotes): what
     # matching against the subscriptions reads. The newsletter keeps its own progress.
     text_changed_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
-    # Kept by a PostgreSQL trigger (migration 0003) and GIN-indexed; unused on SQLite.
+    # The search index (papers/search.py): on PostgreSQL the analyzer's terms as a GIN-indexed
+    # tsvector (SQLite keeps them in the FTS5 table papers_search), and when they were written.
     search_vector = SearchVectorField(null=True, editable=False)
+    search_indexed_at = models.DateTimeField(null=True, editable=False)
     hidden = models.BooleanField(default=False, help_text="Never shown on the site or in digests.")
     featured = models.BooleanField(default=False, help_text="Shown first.")
 

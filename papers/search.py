@@ -1,28 +1,358 @@
-"""Paper search: PostgreSQL full-text search, ranked, and a plain fallback elsewhere (SQLite).
+"""The site's search, through the house's analyzer (`core/text.py`).
 
-On PostgreSQL, `search_vector` (title weighted above abstract) is kept by a trigger and indexed
-with GIN (migration 0003), so a search reads the index instead of every abstract.
+A search reads like a topic rule and finds what a rule with the same words would match in a
+paper's title and abstract: "Quantised LLMs" finds "quantization of LLM", "vision-language"
+finds "vision language" and "visionlanguage".
+
+    speculative decoding      every word, in any form ("decoders", "Decoding")
+    "speculative decoding"    the words next to each other
+    pruning OR distillation   either word
+    llm -survey               "llm" but not "survey"
+
+The index holds each paper's title and abstract as the analyzer's terms, written from Python
+(the database never tokenizes text itself, so it cannot disagree with the matcher):
+
+- PostgreSQL: `Paper.search_vector`, a tsvector with the title at weight A and the abstract at B,
+  GIN-indexed (migration 0003); queries are tsquery values of the same terms.
+- SQLite: the FTS5 table `papers_search` (rowid = the paper's id; columns title, body, and extra
+  for the joined forms of compounds), ranked with BM25, the title counting four times the body.
+
+A paper is indexed when it is saved (a post_save receiver), after each ingest (a task on the
+ingest hook), and by a periodic sweep that finds any paper whose text changed since it was
+indexed (`Paper.search_indexed_at` older than `Paper.text_changed_at`). `manage.py search_index`
+catches up by hand, and `setup` runs it.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
-from django.db.models import F, Q, QuerySet
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from core.text import analyze, joined_form, plural_variant
+from papers.models import Paper
 from papers.selectors import visible_papers
 
-MAX_WORDS = 8
+MAX_CLAUSES = 12  # as many terms as a topic rule may hold
+MAX_ALTERNATIVES = 10
+INDEX_BATCH = 500
+# tsvector positions stop at 16,383; a text longer than that keeps its first terms.
+MAX_POSITION = 16_383
+TITLE_WEIGHT, BODY_WEIGHT, EXTRA_WEIGHT = 4.0, 1.0, 1.0  # BM25 column weights (SQLite)
+TOKEN_RE = re.compile(r'(?P<minus>-)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
 
 
-def search_papers(query: str) -> QuerySet:
-    papers = visible_papers()
-    if connection.vendor == "postgresql":
-        search = SearchQuery(query, config="english", search_type="websearch")
-        return (
-            papers.filter(search_vector=search)
-            .annotate(rank=SearchRank(F("search_vector"), search))
-            .order_by("-featured", "-rank", "-upvotes", "-pk")
+# -- The query --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clause:
+    """Alternatives, any of which satisfies the clause; each alternative is a phrase of terms
+    (one term for a word)."""
+
+    alternatives: tuple[tuple[str, ...], ...]
+    excluded: bool = False
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    clauses: tuple[Clause, ...] = ()
+    # Why the query finds nothing without searching ("" when it can be searched).
+    problem: str = ""
+
+    @property
+    def included(self) -> tuple[Clause, ...]:
+        return tuple(clause for clause in self.clauses if not clause.excluded)
+
+    @property
+    def excluded(self) -> tuple[Clause, ...]:
+        return tuple(clause for clause in self.clauses if clause.excluded)
+
+    def fts5(self) -> str:
+        """The query in SQLite FTS5's syntax: every term quoted, so nothing is an operator."""
+
+        def clause(c: Clause) -> str:
+            return "(" + " OR ".join('"' + " ".join(a) + '"' for a in c.alternatives) + ")"
+
+        expression = " AND ".join(map(clause, self.included))
+        for excluded in self.excluded:
+            expression = f"({expression}) NOT {clause(excluded)}"
+        return expression
+
+    def tsquery(self) -> str:
+        """The query as a PostgreSQL tsquery value: terms quoted, phrases with <->."""
+
+        def clause(c: Clause) -> str:
+            return "(" + " | ".join(" <-> ".join(map(_lexeme, a)) for a in c.alternatives) + ")"
+
+        parts = [clause(c) for c in self.included] + ["!" + clause(c) for c in self.excluded]
+        return " & ".join(parts)
+
+
+def parse_query(text: str) -> Query:
+    """A search as clauses of analyzer terms. Never fails: what cannot be searched is skipped,
+    and a query with nothing left to find says why in `problem`."""
+    text = " ".join((text or "").split())
+    clauses: list[Clause] = []
+    pending: list[tuple[str, ...]] = []
+    excluded = join_next = False
+    for token in TOKEN_RE.finditer(text):
+        if token["word"] is not None and token["word"].upper() == "OR" and not token["minus"]:
+            join_next = bool(pending) and not excluded
+            continue
+        raw = token["phrase"] if token["phrase"] is not None else token["word"]
+        alternatives = _alternatives(raw or "")
+        if not alternatives:
+            continue
+        if join_next and not token["minus"]:
+            pending.extend(a for a in alternatives if a not in pending)
+            join_next = False
+            continue
+        if pending:
+            clauses.append(Clause(_bounded(pending), excluded))
+        pending, excluded, join_next = list(alternatives), bool(token["minus"]), False
+    if pending:
+        clauses.append(Clause(_bounded(pending), excluded))
+    clauses = clauses[:MAX_CLAUSES]
+    problem = ""
+    if not any(not clause.excluded for clause in clauses):
+        problem = (
+            "Type a word to look for: a search cannot only exclude."
+            if clauses
+            else "Type a word or a “quoted phrase” with letters or digits."
         )
-    condition = Q()
-    for word in query.split()[:MAX_WORDS]:
-        condition &= Q(title__icontains=word) | Q(abstract__icontains=word)
-    return papers.filter(condition).order_by("-featured", "-upvotes", "-pk")
+    return Query(text=text, clauses=tuple(clauses), problem=problem)
+
+
+def _alternatives(raw: str) -> list[tuple[str, ...]]:
+    """A word or phrase as the index holds it: its terms in a row, or written as one word
+    ("vision-language" ~ "visionlanguag"), or for a lowercase plural its singular ("llms")."""
+    terms = analyze(raw).runs[0]
+    if not terms:
+        return []
+    found = [terms]
+    if len(terms) > 1:
+        found.append((joined_form(raw),))
+    elif variant := plural_variant(raw):
+        found.append((variant,))
+    return found
+
+
+def _bounded(alternatives: list[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(dict.fromkeys(alternatives))[:MAX_ALTERNATIVES]
+
+
+def _lexeme(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("'", "''")
+    return f"'{escaped}'"
+
+
+# -- Searching --------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchResults(Sequence):
+    """The visible papers a query finds, best first (featured, then by rank, then upvotes): a
+    sequence that `Paginator` pages through, reading one page of ids at a time."""
+
+    query: Query
+    _count: int | None = field(default=None, repr=False)
+
+    def count(self) -> int:
+        if self._count is None:
+            if self.query.problem:
+                self._count = 0
+            else:
+                sql, params = _statement(self.query, "SELECT count(*)", order=False)
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    self._count = cursor.fetchone()[0]
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            found = self[index : index + 1]
+            if not found:
+                raise IndexError(index)
+            return found[0]
+        start, stop = index.start or 0, index.stop
+        if self.query.problem or (stop is not None and stop <= start):
+            return []
+        ids = self._ids(start, None if stop is None else stop - start)
+        papers = visible_papers().in_bulk(ids)
+        return [papers[pk] for pk in ids if pk in papers]
+
+    def explain(self) -> str:
+        """The database's plan for one page: what a test reads to see the index used."""
+        sql, params = _statement(self.query, "SELECT p.id", order=True)
+        prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + sql + " LIMIT 30", params)
+            return "\n".join(" ".join(map(str, row)) for row in cursor.fetchall())
+
+    def _ids(self, offset: int, limit: int | None) -> list[int]:
+        sql, params = _statement(self.query, "SELECT p.id", order=True)
+        sql += " LIMIT %s OFFSET %s"
+        params = [*params, -1 if limit is None else limit, offset]
+        if connection.vendor == "postgresql" and limit is None:
+            sql, params = sql.replace(" LIMIT %s", ""), [*params[:-2], offset]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [row[0] for row in cursor.fetchall()]
+
+
+def search_papers(text: str) -> SearchResults:
+    return SearchResults(parse_query(text))
+
+
+def _statement(query: Query, select: str, *, order: bool) -> tuple[str, list]:
+    if connection.vendor == "postgresql":
+        sql = f"{select} FROM papers_paper p WHERE p.search_vector @@ %s::tsquery AND NOT p.hidden"
+        params: list = [query.tsquery()]
+        if order:
+            sql += (
+                " ORDER BY p.featured DESC, ts_rank(p.search_vector, %s::tsquery) DESC,"
+                " p.upvotes DESC, p.id DESC"
+            )
+            params.append(query.tsquery())
+        return sql, params
+    sql = (
+        f"{select} FROM papers_search JOIN papers_paper p ON p.id = papers_search.rowid "
+        "WHERE papers_search MATCH %s AND NOT p.hidden"
+    )
+    if order:
+        sql += (
+            f" ORDER BY p.featured DESC,"
+            f" bm25(papers_search, {TITLE_WEIGHT}, {BODY_WEIGHT}, {EXTRA_WEIGHT}),"
+            " p.upvotes DESC, p.id DESC"
+        )
+    return sql, [query.fts5()]
+
+
+# -- The index --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One paper's text as the index holds it."""
+
+    paper_id: int
+    title: tuple[str, ...]
+    body: tuple[str, ...]
+    extra: tuple[str, ...]  # joined forms of compounds and numbers with units, title's first
+    title_extra: int  # how many of `extra` come from the title
+
+    @classmethod
+    def of(cls, paper_id: int, title: str, abstract: str) -> "Entry":
+        title_text, body_text = analyze(title), analyze(abstract)
+        title_joined = sorted(title_text.joined)
+        body_joined = sorted(body_text.joined - title_text.joined)
+        return cls(
+            paper_id=paper_id,
+            title=title_text.runs[0],
+            body=body_text.runs[0],
+            extra=tuple(title_joined + body_joined),
+            title_extra=len(title_joined),
+        )
+
+    def tsvector(self) -> str:
+        """A tsvector value: each term with its positions, the title's at weight A.
+
+        Joined forms stand a position apart from the runs, so that no phrase runs into them."""
+        positions: dict[str, list[str]] = {}
+        position = 0
+
+        def place(terms: Iterable[str], weight: str) -> None:
+            nonlocal position
+            for term in terms:
+                position += 1
+                if position > MAX_POSITION:
+                    return
+                positions.setdefault(term, []).append(f"{position}{weight}")
+            position += 1  # a gap: no phrase spans two parts
+
+        place(self.title, "A")
+        place(self.extra[: self.title_extra], "A")
+        place(self.body, "B")
+        place(self.extra[self.title_extra :], "B")
+        return " ".join(f"{_lexeme(term)}:{','.join(at)}" for term, at in positions.items())
+
+
+def index_papers(paper_ids: Iterable[int]) -> int:
+    """Write the index entries of these papers (the ones that still exist); how many."""
+    ids = list(dict.fromkeys(paper_ids))
+    written = 0
+    for start in range(0, len(ids), INDEX_BATCH):
+        written += _index_batch(Paper.objects.filter(pk__in=ids[start : start + INDEX_BATCH]))
+    return written
+
+
+def pending_papers() -> QuerySet:
+    """Papers never indexed, or whose text changed since."""
+    return Paper.objects.filter(
+        Q(search_indexed_at__isnull=True) | Q(search_indexed_at__lt=F("text_changed_at"))
+    )
+
+
+def index_pending(*, progress: Callable[[int, int], None] | None = None) -> int:
+    """Index every paper that needs it, a batch at a time; how many. `progress(done, total)`
+    is called after each batch. A paper that changes meanwhile waits for the next call."""
+    ids = list(pending_papers().order_by("pk").values_list("pk", flat=True))
+    done = 0
+    for start in range(0, len(ids), INDEX_BATCH):
+        done += index_papers(ids[start : start + INDEX_BATCH])
+        if progress:
+            progress(min(start + INDEX_BATCH, len(ids)), len(ids))
+    return done
+
+
+def index_rebuild(*, progress: Callable[[int, int], None] | None = None) -> int:
+    """Forget every entry and index every paper again (after a change to the analyzer)."""
+    with transaction.atomic():
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM papers_search")
+        Paper.objects.update(search_indexed_at=None)
+    return index_pending(progress=progress)
+
+
+def _index_batch(papers: QuerySet) -> int:
+    indexed_at = timezone.now()  # before reading: a change made after it is seen as pending
+    rows = list(papers.values_list("pk", "title", "abstract"))
+    entries = [Entry.of(*row) for row in rows]
+    if not entries:
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            values = ", ".join(["(%s, %s::tsvector)"] * len(entries))
+            params = [value for e in entries for value in (e.paper_id, e.tsvector())]
+            cursor.execute(
+                "UPDATE papers_paper AS p SET search_vector = v.vector, search_indexed_at = %s "
+                f"FROM (VALUES {values}) AS v(id, vector) WHERE p.id = v.id",
+                [indexed_at, *params],
+            )
+        else:
+            cursor.executemany(
+                "INSERT OR REPLACE INTO papers_search (rowid, title, body, extra) "
+                "VALUES (%s, %s, %s, %s)",
+                [
+                    (e.paper_id, " ".join(e.title), " ".join(e.body), " ".join(e.extra))
+                    for e in entries
+                ],
+            )
+            Paper.objects.filter(pk__in=[e.paper_id for e in entries]).update(
+                search_indexed_at=indexed_at
+            )
+    return len(entries)
+
+
+def index_saved_paper(sender, instance: Paper, raw: bool = False, **kwargs) -> None:
+    """post_save: a paper saved one at a time (the admin, a test) is searchable at once."""
+    if not raw:
+        index_papers([instance.pk])

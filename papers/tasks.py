@@ -4,8 +4,12 @@ Each feed has a periodic task of its own (`fetch_feed` with its id), written whe
 added; see papers/services/feeds.py.
 """
 
+from datetime import timedelta
+
 from celery import shared_task
 
+from core.schedules import periodic
+from papers import search
 from papers.models import Feed
 from papers.services.feeds import feed_fetch
 
@@ -26,3 +30,17 @@ def fetch_feed(feed_id: int) -> int | None:
     if feed is None:
         return None
     return feed_fetch(feed=feed).new
+
+
+@periodic(
+    "Index papers for search",
+    every=timedelta(minutes=10),
+    description="Index for the site's search every paper that is new or whose text changed "
+    "since it was indexed (each ingest also indexes what it stored, at once).",
+)
+@shared_task
+def index_search(paper_ids: list[int] | None = None) -> int:
+    """Index these papers for search, or (with no ids, as the sweep) every pending one."""
+    if paper_ids is None:
+        return search.index_pending()
+    return search.index_papers(paper_ids)

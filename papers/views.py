@@ -26,8 +26,10 @@ PAGE_SIZE = 30
 def home(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     if query:
-        page = Paginator(search_papers(query), PAGE_SIZE).get_page(request.GET.get("page"))
-        return render(request, "papers/search.html", {"query": query, "page": page})
+        results = search_papers(query)
+        page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+        context = {"query": query, "page": page, "problem": results.query.problem}
+        return render(request, "papers/search.html", context)
     span = request.GET.get("span", "day")
     if span not in SPANS:
         span = "day"

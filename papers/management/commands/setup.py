@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from papers.search import index_pending
 from papers.services.setup import setup_run
 
 
@@ -24,3 +25,5 @@ class Command(BaseCommand):
         report = setup_run(reset_schedules=options["reset_schedules"])
         for line in report.lines:
             self.stdout.write(line)
+        indexed = index_pending()
+        self.stdout.write(f"Search index: {indexed:,} new or changed papers indexed")

@@ -1,0 +1,222 @@
+"""The site's search reads an index of the house analyzer's terms (papers/search.py): it finds
+what a topic rule with the same words matches, on SQLite (FTS5) and PostgreSQL (tsvector)."""
+
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from core.text import analyze
+from newsletter.rules import document, parse
+from papers.models import Paper
+from papers.search import Entry, parse_query, pending_papers, search_papers
+
+pytestmark = pytest.mark.django_db
+
+DAY = date(2026, 11, 23)
+
+
+def paper(title, abstract="", **fields):
+    fields.setdefault("listed_on", DAY)
+    return Paper.objects.create(title=title, title_key=title.lower(), abstract=abstract, **fields)
+
+
+def found(query: str) -> list[str]:
+    results = search_papers(query)
+    return [p.title for p in results[: results.count()]]
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("Serving LLMs on GPUs", "llm gpu"),
+        ("Serving an LLM on a GPU", "LLMs GPUs"),
+        ("FPGAs and NPUs for MoEs", "fpga npu moe"),
+        ("The CNNs' receptive fields", "cnn"),
+        ("Post-training quantisation", "quantization"),
+        ("We optimize the kernels", "optimise"),
+        ("A vision-language model", "vision language"),
+        ("A vision-language model", "visionlanguage"),
+        ("A vision language model", "vision-language"),
+        ("Training in 4-bit precision", "4 bit"),
+        ("Training in 4 bit precision", "4-bit"),
+        ("Über-efficient decoding", "uber"),
+        ("The model's errors", "models"),
+        ("Quantized transformers", '"quantization transformer"'),
+    ],
+)
+def test_search_folds_as_the_analyzer_does(text, query):
+    paper("Noise", abstract="Nothing of the kind.")
+    paper(text)
+    assert found(query) == [text]
+
+
+def test_phrases_or_and_exclusions():
+    paper("Speculative decoding for drafts")
+    paper("Decoding speculative branches")
+    paper("A survey of pruning")
+    paper("Distillation at scale")
+    assert found('"speculative decoding"') == ["Speculative decoding for drafts"]
+    assert set(found("speculative decoding")) == {
+        "Speculative decoding for drafts",
+        "Decoding speculative branches",
+    }
+    assert set(found("pruning OR distillation")) == {"A survey of pruning", "Distillation at scale"}
+    assert found("pruning OR distillation -survey") == ["Distillation at scale"]
+    assert found("-survey") == [] and search_papers("-survey").query.problem
+    assert found("!!! ???") == [] and search_papers("").query.problem
+
+
+def test_operators_in_a_query_are_words_and_never_errors():
+    paper("NEAR and NOT are words here: a (parenthesized) * star")
+    for query in ["near not", "NOT", "(parenthesized)", "star*", '"unclosed', "a:b", "'quote'"]:
+        results = search_papers(query)
+        assert results.count() == len(results[:100])  # no syntax error from either engine
+    assert found("near not") == ["NEAR and NOT are words here: a (parenthesized) * star"]
+
+
+def test_titles_rank_first_featured_before_all_and_hidden_never():
+    paper("Speculative decoding at scale", upvotes=1)
+    paper("Another paper", abstract="We improve speculative decoding for drafts.", upvotes=90)
+    paper("A featured one", abstract="Speculative decoding, featured.", featured=True)
+    paper("Hidden speculative decoding", hidden=True)
+    assert found("speculative decoding") == [
+        "A featured one",
+        "Speculative decoding at scale",
+        "Another paper",
+    ]
+
+
+def test_pages_are_read_a_page_at_a_time_in_one_order(client):
+    for number in range(45):
+        paper(f"Quantization study {number}", upvotes=number)
+    first = client.get("/", {"q": "quantization"})
+    second = client.get("/", {"q": "quantization", "page": 2})
+    assert first.context["page"].paginator.count == 45
+    titles = [p.title for p in first.context["page"]] + [p.title for p in second.context["page"]]
+    assert titles == [f"Quantization study {n}" for n in range(44, -1, -1)]
+    assert "45 papers for" in first.content.decode()
+
+
+def test_the_page_says_why_a_query_finds_nothing(client):
+    page = client.get("/", {"q": "-survey"}).content.decode()
+    assert "a search cannot only exclude" in page
+    assert "Nothing matches" in client.get("/", {"q": "zzzyzx"}).content.decode()
+
+
+def test_the_index_follows_edits_deletions_and_ingests(
+    admin_client, ingest_bytes, django_capture_on_commit_callbacks
+):
+    edited = paper("Old words here")
+    assert found("old") == ["Old words here"]
+    response = admin_client.post(
+        f"/admin/papers/paper/{edited.pk}/change/",
+        {
+            "title": "New words here",
+            "abstract": "",
+            "authors": "[]",
+            "categories": "[]",
+            "ai_keywords": "[]",
+            "upvote_history-TOTAL_FORMS": 0,
+            "upvote_history-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert found("old") == [] and found("new") == ["New words here"]
+    edited.delete()
+    assert found("new") == []
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM papers_search WHERE rowid = %s", [edited.pk])
+            assert cursor.fetchone()[0] == 0
+
+    feed = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">
+      <entry><id>http://arxiv.org/abs/2411.00001v1</id><title>Sparse routers</title>
+      <summary>Mixture-of-experts routing.</summary><published>2024-11-01T00:00:00Z</published>
+      <author><name>A. Author</name></author></entry></feed>"""
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_bytes(feed, source="first.xml")
+    assert found("mixture of experts") == ["Sparse routers"]
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_bytes(feed.replace(b"Mixture-of-experts", b"Token"), source="second.xml")
+    assert found("mixture of experts") == [] and found("token routing") == ["Sparse routers"]
+    assert not pending_papers().exists()
+
+
+def test_search_finds_what_a_rule_with_the_same_words_matches(
+    shared, ingest_file, django_capture_on_commit_callbacks
+):
+    """On a real arXiv day, the search and the matcher agree paper for paper."""
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_file(shared / "feeds" / "arxiv-rss-all-2024-11-28.xml")
+    papers = list(Paper.objects.values_list("title", "abstract"))
+    assert len(papers) == 935
+    queries = [
+        "language model",
+        '"language model"',
+        "LLMs",
+        "quantisation OR pruning",
+        "diffusion -video",
+        "vision-language",
+        '"reinforcement learning" agents',
+        "graph neural networks",
+        "2-bit",
+        "fine tuning",
+        "multiagent OR low-rank",
+        "benchmark OR benchmarks",
+        "zero-shot",
+        "transformer's",
+    ]
+    for query in queries:
+        rule = parse(query)
+        expected = {
+            title
+            for title, abstract in papers
+            if rule.matches(document(title=title, abstract=abstract))
+        }
+        assert set(found(query)) == expected, query
+        assert expected, f"{query!r} should find something on a real day"
+
+
+def test_an_entry_holds_the_analyzers_terms_and_joined_forms():
+    entry = Entry.of(1, "Vision-language models", "In 4 bit.")
+    assert entry.title == analyze("Vision-language models").runs[0]
+    assert set(entry.extra) == {"visionlanguag", "4bit"} and entry.title_extra == 1
+    assert entry.tsvector().startswith("'vision':1A 'languag':2A 'model':3A 'visionlanguag':5A")
+
+
+def test_queries_become_engine_syntax_with_every_term_quoted():
+    query = parse_query('llms "vision-language" OR vlm -survey')
+    assert (
+        query.fts5()
+        == '(("llms" OR "llm") AND ("vision languag" OR "visionlanguag" OR "vlm")) NOT ("survey")'
+    )
+    assert query.tsquery() == (
+        "('llms' | 'llm') & ('vision' <-> 'languag' | 'visionlanguag' | 'vlm') & !('survey')"
+    )
+
+
+def test_search_index_command_catches_up_and_rebuilds(capsys):
+    first = paper("Kernel fusion")
+    Paper.objects.filter(pk=first.pk).update(search_indexed_at=None, title="Kernel tiling")
+    assert found("tiling") == []
+    call_command("search_index")
+    assert "Indexed 1 paper for search." in capsys.readouterr().out
+    assert found("tiling") == ["Kernel tiling"]
+    call_command("search_index", "--rebuild")
+    assert "Indexed 1 paper for search." in capsys.readouterr().out
+    assert found("tiling") == ["Kernel tiling"]
+
+
+def test_search_reads_the_full_text_index():
+    paper("Speculative decoding")
+    results = search_papers("speculative decoding")
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # is the index usable at all?
+            plan = results.explain()
+        assert "papers_paper_search_gin" in plan
+    else:
+        plan = results.explain()
+        assert "VIRTUAL TABLE INDEX" in plan and "SCAN p\n" not in plan + "\n"
