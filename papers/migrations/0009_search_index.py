@@ -5,6 +5,8 @@ index stays). SQLite: an FTS5 table, and a trigger that drops a deleted paper's 
 paper is left to index: `manage.py setup` (or `search_index`) and the periodic sweep do it.
 """
 
+from importlib import import_module
+
 from django.db import migrations, models
 
 POSTGRESQL = [
@@ -22,24 +24,11 @@ SQLITE_REVERSE = [
     "DROP TRIGGER IF EXISTS papers_search_delete",
     "DROP TABLE IF EXISTS papers_search",
 ]
-# Migration 0003's trigger, for a migration backwards.
+# Migration 0003's trigger, for a migration backwards (all of 0003 but its index, which stays).
 POSTGRESQL_REVERSE = [
-    """
-    CREATE OR REPLACE FUNCTION papers_paper_search_vector() RETURNS trigger AS $$
-    BEGIN
-        NEW.search_vector :=
-            setweight(to_tsvector('pg_catalog.english', coalesce(NEW.title, '')), 'A') ||
-            setweight(to_tsvector('pg_catalog.english', coalesce(NEW.abstract, '')), 'B');
-        RETURN NEW;
-    END
-    $$ LANGUAGE plpgsql
-    """,
-    """
-    CREATE TRIGGER papers_paper_search_vector
-        BEFORE INSERT OR UPDATE OF title, abstract ON papers_paper
-        FOR EACH ROW EXECUTE FUNCTION papers_paper_search_vector()
-    """,
-    "UPDATE papers_paper SET title = title",
+    statement
+    for statement in import_module("papers.migrations.0003_paper_search_vector").SEARCH_SQL
+    if "CREATE INDEX" not in statement
 ]
 
 
