@@ -44,6 +44,11 @@ BRITISH = (
     (re.compile(r"(?<=[a-z]{2})(t|b)re(s)?$"), r"\1er\2"),
     (re.compile(r"(?<=[a-z]{2})(t|b)red$"), r"\1ered"),
 )
+# Any of those endings: one search before the five substitutions, which most words skip.
+BRITISH_ANY = re.compile(
+    r"(?:is|ys)(?:e|ed|es|ing|ation|ations|er|ers|able)$|our(?:s|ed|ing|ful|able|ite|ites)?$"
+    r"|[tb]re[sd]?$"
+)
 _local = threading.local()
 
 
@@ -79,8 +84,9 @@ def term(word: str) -> str:
     folded = fold_accents(_singular(word))
     if folded.isdigit():
         return folded
-    for pattern, replacement in BRITISH:
-        folded = pattern.sub(replacement, folded, count=1)
+    if BRITISH_ANY.search(folded):
+        for pattern, replacement in BRITISH:
+            folded = pattern.sub(replacement, folded, count=1)
     return _stemmer().stemWord(folded)
 
 
@@ -89,7 +95,7 @@ def _singular(word: str) -> str:
 
     Only where the word has at least two capitals before the suffix, so "Transformers",
     "Bus" and "Gas" are left to the stemmer."""
-    if len(word) < 3 or word[-1] != "s":
+    if len(word) < 3 or word[-1] != "s" or word.islower():
         return word
     stem = word[:-1]
     if word.endswith("es") and stem[:-1].isupper() and len(stem) > 2:
