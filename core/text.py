@@ -66,7 +66,9 @@ def fold_accents(text: str) -> str:
     """`fold`, and accents removed: "Über" -> "uber"."""
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
+    # Case-folded first: some marks fold to letters ("ᾀ" -> "ἀι": the iota subscript is a
+    # letter once folded, and would otherwise be dropped as an accent).
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return unicodedata.normalize("NFKC", plain).casefold()
 
