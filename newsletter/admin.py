@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from newsletter import emails
 from newsletter.digests.preview import digest_render
 from newsletter.digests.schedule import digests_create_now, subscriber_next_digest_at
-from newsletter.models import DeliveryEvent, Digest, Subscriber, Subscription, Topic
+from newsletter.models import DeliveryEvent, Digest, Feedback, Subscriber, Subscription, Topic
 from newsletter.rules import RuleError, parse
 from newsletter.selectors import digest_counts, papers_matching
 from newsletter.services import subscribers_suppress
@@ -271,3 +271,15 @@ def _why(terms: list[str], rest: list, sections: list[str]) -> str:
     if rest and len(sections) > 1 and rest[0]:
         why += f", in {sections[min(rest[0][0], len(sections) - 1)]}"
     return why
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    """Readers' 👍 and 👎, to watch what they teach their digests (they change them from mail)."""
+
+    list_display = ("paper", "verdict", "subscriber", "updated_at")
+    list_filter = ("verdict",)
+    search_fields = ("subscriber__email", "paper__title", "=paper__arxiv_id")
+    list_select_related = ("paper", "subscriber")
+    raw_id_fields = ("subscriber", "paper")
+    date_hierarchy = "updated_at"

@@ -27,11 +27,18 @@ from django.urls import get_script_prefix, reverse
 
 from newsletter.digests.content import SUBJECT_TOPICS, Card, Content
 from newsletter.models import Subscriber
-from newsletter.tokens import confirm_token, digest_token, manage_token
+from newsletter.tokens import (
+    confirm_token,
+    digest_token,
+    feedback_token,
+    manage_token,
+    mute_token,
+)
 
 INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 CARDS_CACHED = 20_000
 TERMS_MARK = "<!--terms-->"
+FEEDBACK_MARK = "<!--feedback-->"
 CARDS_MARK = "<!--cards-->"
 PREHEADER_TITLES = 3
 
@@ -181,6 +188,29 @@ def _terms(terms: tuple[str, ...], others: tuple[str, ...]) -> tuple[str, str]:
     return html, text + "\n"
 
 
+@functools.lru_cache(maxsize=1)
+def _feedback_html() -> str:
+    """The 👍 / 👎 links of a card, with UP_URL and DOWN_URL for each reader's own links."""
+    return INLINER.inline_fragment(render_to_string("emails/_digest_feedback.html"), _css())
+
+
+@functools.lru_cache(maxsize=1)
+def _mute_html() -> str:
+    return INLINER.inline_fragment(render_to_string("emails/_digest_mute.html"), _css())
+
+
+def feedback_urls(subscriber: Subscriber, paper_id: int) -> tuple[str, str]:
+    """The absolute 👍 and 👎 links of a paper, signed for the reader."""
+    return (
+        link("newsletter:feedback", feedback_token(subscriber, paper_id, 1)),
+        link("newsletter:feedback", feedback_token(subscriber, paper_id, -1)),
+    )
+
+
+def mute_url(subscriber: Subscriber, subscription_id: int) -> str:
+    return link("newsletter:mute", mute_token(subscriber, subscription_id))
+
+
 @functools.lru_cache(maxsize=4096)
 def _section(title: str) -> str:
     html = render_to_string("emails/_digest_section.html", {"title": title})
@@ -203,6 +233,10 @@ class DigestRenderer:
             if not section.items:  # its papers stand in narrower sections, or on the web
                 continue
             html_parts.append(_section(section.title))
+            mute = ""
+            if section.subscription_id is not None:
+                mute = mute_url(subscriber, section.subscription_id)
+                html_parts.append(_mute_html().replace("MUTE_URL", mute, 1))
             text_cards = []
             for item in section.items:
                 url = f"{settings.SITE_URL}{self.paper_path}{item.card.id}/"
@@ -210,9 +244,15 @@ class DigestRenderer:
                 terms_html, terms_text = _terms(
                     tuple(item.terms), tuple(content.other_topics(item))
                 )
-                html_parts.append(card_html.replace(TERMS_MARK, terms_html, 1))
-                text_cards.append(card_text.replace(TERMS_MARK, terms_text, 1))
-            text_sections.append((section.title, text_cards))
+                up, down = feedback_urls(subscriber, item.card.id)
+                votes = _feedback_html().replace("UP_URL", up, 1).replace("DOWN_URL", down, 1)
+                card_html = card_html.replace(TERMS_MARK, terms_html, 1)
+                html_parts.append(card_html.replace(FEEDBACK_MARK, votes, 1))
+                card_text = card_text.replace(TERMS_MARK, terms_text, 1)
+                text_cards.append(
+                    card_text.replace(FEEDBACK_MARK, f"\nMore like this: {up}\nFewer: {down}", 1)
+                )
+            text_sections.append((section.title, text_cards, mute))
         shown = content.shown
         subject = digest_subject(content, period)
         context = {

@@ -84,6 +84,10 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(default=now, editable=False)
     confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     unsubscribed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    taste_changed_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When their 👍, 👎 or library last changed: their ranking is trained again.",
+    )  # fmt: skip
     next_digest_at = models.DateTimeField(
         null=True, blank=True, editable=False, db_index=True,
         help_text="When the next digest is due (UTC); set on confirming and on each change.",
@@ -123,6 +127,9 @@ class Subscription(models.Model):
         null=True, blank=True, editable=False,
         help_text="When it was last matched against the recent papers; empty until then.",
     )  # fmt: skip
+    muted_until = models.DateTimeField(
+        null=True, blank=True, help_text="Left out of digests until then (the reader muted it)."
+    )
 
     class Meta:
         ordering = ["created_at"]
@@ -187,6 +194,9 @@ class Digest(models.Model):
     items = models.JSONField(default=list, blank=True)
     more = models.JSONField(default=list, blank=True)
     sections = models.JSONField(default=list, blank=True, help_text="The sections' titles.")
+    section_subscriptions = models.JSONField(
+        default=list, blank=True, help_text="The subscription of each section (none for extras)."
+    )
     total = models.PositiveIntegerField(
         null=True, blank=True, help_text="Papers of the period on the reader's topics."
     )
@@ -261,3 +271,28 @@ class PaperMatchState(models.Model):
 
     def __str__(self) -> str:
         return f"paper {self.paper_id} matched {self.matched_at:%Y-%m-%d %H:%M}"
+
+
+class Feedback(models.Model):
+    """A reader's 👍 or 👎 on a paper, from a digest: one per (subscriber, paper), the last click
+    wins. A 👎'd paper never appears in their digests again."""
+
+    class Verdict(models.IntegerChoices):
+        LIKE = 1, "👍"
+        DISLIKE = -1, "👎"
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="feedback")
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="feedback")
+    verdict = models.SmallIntegerField(choices=Verdict.choices)
+    created_at = models.DateTimeField(default=now, editable=False)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        verbose_name_plural = "feedback"
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "paper"], name="feedback_once_per_paper")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} {self.paper_id} by {self.subscriber_id}"

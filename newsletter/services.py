@@ -169,8 +169,18 @@ def subscriber_export(*, subscriber: Subscriber) -> dict:
                 "rule": s.rule,
                 "topic": s.topic.name if s.topic_id else None,
                 "created_at": s.created_at.isoformat(),
+                "muted_until": s.muted_until.isoformat() if s.muted_until else None,
             }
             for s in subscriber.subscriptions.select_related("topic")
+        ],
+        "feedback": [
+            {
+                "paper": f.paper.title,
+                "arxiv_id": f.paper.arxiv_id,
+                "verdict": "like" if f.verdict > 0 else "dislike",
+                "at": f.updated_at.isoformat(),
+            }
+            for f in subscriber.feedback.select_related("paper")
         ],
     }
 

@@ -11,6 +11,8 @@ CONFIRM_MAX_AGE = timedelta(days=7)
 MANAGE_MAX_AGE = timedelta(days=90)  # every email carries a fresh one
 CONFIRM_SALT = "newsletter.confirm"
 MANAGE_SALT = "newsletter.manage"
+FEEDBACK_SALT = "newsletter.feedback"
+MUTE_SALT = "newsletter.mute"
 
 
 class InvalidToken(Exception):
@@ -72,3 +74,47 @@ def digest_id_for_token(token: str) -> int:
         return int(signing.Signer(salt=DIGEST_SALT).unsign(token))
     except (signing.BadSignature, ValueError):
         raise InvalidToken() from None
+
+
+def feedback_token(subscriber: Subscriber, paper_id: int, verdict: int) -> str:
+    """A 👍 (1) or 👎 (-1) link's token, signed for the subscriber and the paper. Like the digest
+    it sits in, it never expires; a plain signature (no timestamp) keeps it short and cheap, since
+    every card of every digest carries two."""
+    return _FEEDBACK.sign(f"{subscriber.token}.{paper_id}.{verdict}")
+
+
+def feedback_for_token(token: str) -> tuple[Subscriber, int, int]:
+    """(subscriber, paper id, verdict) of a feedback link."""
+    opaque, paper_id, verdict = _unsign(_FEEDBACK, token, parts=3)
+    if verdict not in ("1", "-1"):
+        raise InvalidToken()
+    return subscriber_for_opaque(opaque), _number(paper_id), int(verdict)
+
+
+def mute_token(subscriber: Subscriber, subscription_id: int) -> str:
+    return _MUTE.sign(f"{subscriber.token}.{subscription_id}")
+
+
+def mute_for_token(token: str) -> tuple[Subscriber, int]:
+    opaque, subscription_id = _unsign(_MUTE, token, parts=2)
+    return subscriber_for_opaque(opaque), _number(subscription_id)
+
+
+_FEEDBACK = signing.Signer(salt=FEEDBACK_SALT)
+_MUTE = signing.Signer(salt=MUTE_SALT)
+
+
+def _unsign(signer: signing.Signer, token: str, *, parts: int) -> list[str]:
+    try:
+        values = signer.unsign(token).split(".")
+    except signing.BadSignature:
+        raise InvalidToken() from None
+    if len(values) != parts:
+        raise InvalidToken()
+    return values
+
+
+def _number(text: str) -> int:
+    if not text.isdigit() or len(text) > 18:
+        raise InvalidToken()
+    return int(text)

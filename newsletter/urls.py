@@ -11,6 +11,8 @@ urlpatterns = [
     path("manage/<str:token>/", views.manage, name="manage"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("digests/<str:token>/", views.digest, name="digest"),
+    path("feedback/<str:token>/", views.feedback, name="feedback"),
+    path("mute/<str:token>/", views.mute, name="mute"),
     path(
         "unsubscribe/<str:token>/one-click/",
         views.one_click_unsubscribe,

@@ -5,15 +5,27 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from newsletter.digests.content import content_of
 from newsletter.emails import digest_url, period_label
+from newsletter.feedback import (
+    Exclusion,
+    exclusions_offered,
+    feedback_forget,
+    feedback_record,
+    removed_by,
+    rule_with_exclusion,
+    subscription_exclude,
+    subscription_mute,
+    subscription_unmute,
+)
 from newsletter.forms import PREFERENCES, SignupForm, SubscriptionForm
-from newsletter.models import Digest
+from newsletter.models import Digest, Feedback
 from newsletter.rules import RuleError, parse
 from newsletter.selectors import digest_counts, name_hints, papers_matching
 from newsletter.services import (
@@ -29,11 +41,15 @@ from newsletter.services import (
 from newsletter.tokens import (
     InvalidToken,
     digest_id_for_token,
+    feedback_for_token,
+    feedback_token,
     manage_token,
+    mute_for_token,
     subscriber_for_confirm,
     subscriber_for_manage,
     subscriber_for_opaque,
 )
+from papers.models import Paper
 
 ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
 # Sends are capped per IP and per address. The per-address cap answers with the same page as
@@ -44,11 +60,12 @@ PREVIEW_RATE = "120/m"
 PREVIEW_DAYS = 7
 PREVIEW_SHOWN = 5
 PAST_DIGESTS_SHOWN = 20
+FEEDBACK_SHOWN = 200
 DIGEST_MORE_SHOWN = 5  # papers beyond the email's shown under each topic; the rest a page away
 DIGEST_PAGE = 20
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
         subscriber = subscriber_for_confirm(token)
@@ -62,7 +79,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "newsletter/confirm.html", {"subscriber": subscriber})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         subscriber = subscriber_for_opaque(token)
@@ -92,7 +109,7 @@ def one_click_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return HttpResponse("Unsubscribed.", content_type="text/plain")
 
 
-@require_http_methods(["GET"])
+@require_safe
 def digest(request: HttpRequest, token: str) -> HttpResponse:
     """A digest as the email showed it ("view in browser"), with the papers that did not fit."""
     try:
@@ -140,7 +157,7 @@ def _bad_link(request: HttpRequest, *, expired: bool, action: str) -> HttpRespon
 MANAGE_ACTIONS = {"pause": subscriber_pause, "resume": subscriber_resume}
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     try:
         subscriber = subscriber_for_manage(token)
@@ -165,6 +182,16 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         elif action in MANAGE_ACTIONS:
             MANAGE_ACTIONS[action](subscriber=subscriber)
             return redirect(request.path)
+        elif action == "forget":
+            feedback_forget(subscriber=subscriber, paper_id=_int(request.POST.get("paper")) or 0)
+            return redirect(request.path)
+        elif action == "unmute":
+            subscription = subscriber.subscriptions.filter(
+                pk=_int(request.POST.get("subscription")) or 0
+            ).first()
+            if subscription is not None:
+                subscription_unmute(subscription=subscription)
+            return redirect(request.path)
         else:
             return HttpResponse("Unknown action.", status=400, content_type="text/plain")
     if request.GET.get("format") == "json":
@@ -176,6 +203,9 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "subscriber": subscriber,
         "subscriptions": subscriber.subscriptions.select_related("topic"),
+        "now": timezone.now(),
+        "feedback": subscriber.feedback.select_related("paper")[:FEEDBACK_SHOWN],
+        "feedback_total": subscriber.feedback.count(),
         "confirmed": request.GET.get("confirmed") == "1",
         "saved": request.GET.get("saved") == "1",
         "unsubscribe_token": subscriber.token,
@@ -205,7 +235,7 @@ def _address_key(group: str, request: HttpRequest) -> str:
     return request.POST.get("email", "").strip().lower()
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(key="ip", rate=SIGNUP_IP_RATE, method="POST", block=False)
 def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and getattr(request, "limited", False):
@@ -234,7 +264,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET"])
+@require_safe
 @ratelimit(key="ip", rate=PREVIEW_RATE, block=False)
 def rule_preview(request: HttpRequest) -> JsonResponse:
     """The live preview on the signup form: what a rule would have matched in the last days."""
@@ -257,3 +287,96 @@ def rule_preview(request: HttpRequest) -> JsonResponse:
             ],
         }
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def feedback(request: HttpRequest, token: str) -> HttpResponse:
+    """A 👍 or 👎 link from a digest. The GET page submits the choice at once with JavaScript
+    (or shows a button), so a mail scanner's GET or HEAD records nothing; the POST records it and
+    comes back to a page that shows the reader's verdict, with undo, and after a 👎 the
+    exclusions that would bring fewer papers like it."""
+    try:
+        subscriber, paper_id, verdict = feedback_for_token(token)
+    except InvalidToken as exc:
+        return _bad_link(request, expired=exc.expired, action="record your choice")
+    paper = Paper.objects.filter(pk=paper_id).first()
+    if paper is None:
+        return _bad_link(request, expired=False, action="record your choice on a deleted paper")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "record":
+            feedback_record(subscriber=subscriber, paper=paper, verdict=verdict)
+        elif action == "undo":
+            feedback_forget(subscriber=subscriber, paper_id=paper.pk)
+        elif action in ("exclude", "exclude_save"):
+            exclusion = _exclusion(request, subscriber)
+            if exclusion is None:
+                return HttpResponse("Unknown exclusion.", status=400, content_type="text/plain")
+            if action == "exclude":
+                context = {"paper": paper, "exclusion": exclusion, "removed": removed_by(exclusion)}
+                return render(request, "newsletter/exclude.html", context)
+            subscription_exclude(exclusion=exclusion)
+            return redirect(f"{request.path}?done=1&excluded=1")
+        else:
+            return HttpResponse("Unknown action.", status=400, content_type="text/plain")
+        return redirect(f"{request.path}?done=1")
+    current = Feedback.objects.filter(subscriber=subscriber, paper=paper).first()
+    context = {
+        "paper": paper,
+        "verdict": verdict,
+        "liking": verdict == Feedback.Verdict.LIKE,
+        "done": request.GET.get("done") == "1",
+        "excluded": request.GET.get("excluded") == "1",
+        "current": current,
+        "other_url": reverse(
+            "newsletter:feedback", args=[feedback_token(subscriber, paper.pk, -verdict)]
+        ),
+        "manage_url": reverse("newsletter:manage", args=[manage_token(subscriber)]),
+        "exclusions": (
+            exclusions_offered(subscriber=subscriber, paper=paper)
+            if current and current.verdict == Feedback.Verdict.DISLIKE
+            else []
+        ),
+    }
+    return render(request, "newsletter/feedback.html", context)
+
+
+def _exclusion(request: HttpRequest, subscriber) -> Exclusion | None:
+    subscription = subscriber.subscriptions.filter(
+        pk=_int(request.POST.get("subscription")) or 0
+    ).first()
+    term = " ".join(request.POST.get("term", "").split())[:100]
+    if subscription is None or not subscription.rule or not term:
+        return None
+    rule = rule_with_exclusion(subscription.rule, term)
+    return Exclusion(subscription, term, rule) if rule else None
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def mute(request: HttpRequest, token: str) -> HttpResponse:
+    """ "Mute this topic for a week", from a digest's section: a GET shows the page (which
+    submits at once with JavaScript), the POST mutes or unmutes."""
+    try:
+        subscriber, subscription_id = mute_for_token(token)
+    except InvalidToken as exc:
+        return _bad_link(request, expired=exc.expired, action="mute this topic")
+    subscription = (
+        subscriber.subscriptions.select_related("topic").filter(pk=subscription_id).first()
+    )
+    if subscription is None:
+        return _bad_link(request, expired=False, action="mute a topic you no longer follow")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "mute":
+            subscription_mute(subscription=subscription)
+        elif action == "unmute":
+            subscription_unmute(subscription=subscription)
+        else:
+            return HttpResponse("Unknown action.", status=400, content_type="text/plain")
+        return redirect(f"{request.path}?done=1")
+    context = {
+        "subscription": subscription,
+        "done": request.GET.get("done") == "1",
+        "manage_url": reverse("newsletter:manage", args=[manage_token(subscriber)]),
+    }
+    return render(request, "newsletter/mute.html", context)

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from papers.search import search_papers
 from papers.selectors import (
@@ -22,7 +22,7 @@ from papers.selectors import (
 PAGE_SIZE = 30
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     if query:
@@ -41,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "papers/trending.html", context)
 
 
-@require_GET
+@require_safe
 def trending_view(request: HttpRequest) -> HttpResponse:
     """Papers of the last few listing days, by upvotes gained in the last 24 hours."""
     now = trending_now(now=timezone.now())
@@ -50,7 +50,7 @@ def trending_view(request: HttpRequest) -> HttpResponse:
     return render(request, "papers/trending.html", context)
 
 
-@require_GET
+@require_safe
 def paper(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "papers/paper.html", {"paper": get_object_or_404(visible_papers(), pk=pk)}

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import CharField, DateTimeField, IntegerField, JSONField, Q, Value
 from django.db.models.functions import Substr
 
 from newsletter.digests.trending import age_days, trending_score
-from newsletter.models import Digest, Match
+from newsletter.models import Digest, Feedback, Match
 from papers.models import Feed, Paper
 from papers.trending import upvote_growth, upvotes_baseline
 
@@ -120,6 +120,7 @@ class Item:
 @dataclass(slots=True)
 class Section:
     title: str
+    subscription_id: int | None = None  # the topic's; None for "Also trending"
     items: list[Item] = field(default_factory=list)  # in the email
     more: list[Item] = field(default_factory=list)  # on the digest's page only
 
@@ -186,28 +187,23 @@ def topic_title(rule: str, topic_name: str | None) -> str:
 def batch_contents(
     digests: list[Digest], *, sent_before: dict[int, set[int]], now: datetime
 ) -> dict[int, Content]:
-    """Content per digest id. `sent_before` maps a subscriber id to the papers already sent."""
+    """Content per digest id. `sent_before` maps a subscriber id to the papers already sent.
+
+    Topics the reader muted are left out until their mute ends, and papers they 👎'd never
+    appear."""
     by_subscriber = {digest.subscriber_id: digest for digest in digests}
     # Per subscriber: topic (subscription id) -> (title, {paper id: terms}).
     topics: dict[int, dict[int, tuple[str, dict[int, list[str]]]]] = {
         pk: {} for pk in by_subscriber
     }
-    rows = (
-        Match.objects.filter(
-            subscription__subscriber_id__in=list(by_subscriber), created_at__gte=now - lookback()
-        )
-        .order_by()  # sorting here doubles the query's time on PostgreSQL: done below
-        .values_list(
-            "subscription__subscriber_id",
-            "subscription_id",
-            "subscription__rule",
-            "subscription__topic__name",
-            "paper_id",
-            "terms",
-        )
-    )
-    for subscriber_id, subscription_id, rule, topic_name, paper_id, terms in rows:
-        if paper_id in sent_before.get(subscriber_id, ()):
+    matches, skipped = [], {pk: set(sent_before.get(pk, ())) for pk in by_subscriber}
+    for kind, subscriber_id, *row in _matches_and_dislikes(list(by_subscriber), now):
+        if kind == DISLIKED:
+            skipped[subscriber_id].add(row[-2])
+        else:
+            matches.append((subscriber_id, *row))
+    for subscriber_id, subscription_id, rule, topic_name, muted_until, paper_id, terms in matches:
+        if paper_id in skipped[subscriber_id] or (muted_until and muted_until > now):
             continue
         _title, papers = topics[subscriber_id].setdefault(
             subscription_id, (topic_title(rule, topic_name), {})
@@ -218,8 +214,8 @@ def batch_contents(
     contents = {}
     ranked = _Ranked(cards, scores)
     for subscriber_id, digest in by_subscriber.items():
-        in_order = [topic for _id, topic in sorted(topics[subscriber_id].items())]
-        contents[digest.pk] = _content(digest, in_order, ranked, trending, sent_before)
+        in_order = [(pk, *topic) for pk, topic in sorted(topics[subscriber_id].items())]
+        contents[digest.pk] = _content(digest, in_order, ranked, trending, skipped)
     _explain_empty_with_failed_sources(contents.values())
     return contents
 
@@ -233,11 +229,11 @@ class _Ranked:
         self.key = self.keys.__getitem__
 
 
-def _content(digest: Digest, topics: list, ranked: _Ranked, trending: list[int], sent_before):
+def _content(digest: Digest, topics: list, ranked: _Ranked, trending: list[int], skipped):
     subscriber = digest.subscriber
     seen: set[int] = set()
-    eligible_topics = []  # (title, {paper: terms}) of the topics with an eligible paper
-    for title, papers in topics:
+    eligible_topics = []  # (subscription, title, {paper: terms}) of topics with eligible papers
+    for subscription_id, title, papers in topics:
         visible = {pk: terms for pk, terms in papers.items() if pk in ranked.cards}
         seen.update(visible)
         eligible = {
@@ -246,13 +242,14 @@ def _content(digest: Digest, topics: list, ranked: _Ranked, trending: list[int],
             if ranked.cards[pk].upvotes >= subscriber.min_upvotes
         }
         if eligible:
-            eligible_topics.append((title, eligible))
-    sections = [Section(title=title) for title, _ in eligible_topics]
+            eligible_topics.append((subscription_id, title, eligible))
+    sections = [Section(title=title, subscription_id=pk) for pk, title, _ in eligible_topics]
     candidates = {
-        index: sorted(papers, key=ranked.key) for index, (_, papers) in enumerate(eligible_topics)
+        index: sorted(papers, key=ranked.key)
+        for index, (_, _, papers) in enumerate(eligible_topics)
     }
     matched: dict[int, dict[int, list[str]]] = {}  # paper -> {section: terms}
-    for index, (_title, papers) in enumerate(eligible_topics):
+    for index, (_, _title, papers) in enumerate(eligible_topics):
         for pk, terms in papers.items():
             matched.setdefault(pk, {})[index] = terms
     placed = _allot(candidates, matched, ranked, subscriber.max_papers)
@@ -267,7 +264,7 @@ def _content(digest: Digest, topics: list, ranked: _Ranked, trending: list[int],
     content = Content(sections=sections, total=len(placed))
     room = subscriber.max_papers - content.on_topics
     if room > 0 and content.total:
-        _also_trending(content, room, ranked, trending, placed, sent_before, subscriber)
+        _also_trending(content, room, ranked, trending, placed, skipped, subscriber)
     if not matched:
         content.reason = (
             "No new papers matched your topics."
@@ -300,9 +297,9 @@ def _allot(candidates, matched, ranked: _Ranked, limit: int) -> dict[int, tuple[
     return placed
 
 
-def _also_trending(content, room, ranked, trending, placed, sent_before, subscriber) -> None:
+def _also_trending(content, room, ranked, trending, placed, skipped, subscriber) -> None:
     """The day's most trending papers that no topic of the reader's matched, in the room left."""
-    sent = sent_before.get(subscriber.pk, ())
+    sent = skipped.get(subscriber.pk, ())
     extra = [
         pk
         for pk in trending
@@ -313,6 +310,54 @@ def _also_trending(content, room, ranked, trending, placed, sent_before, subscri
     if extra:
         items = [Item(card=ranked.cards[pk], terms=[]) for pk in extra]
         content.sections.append(Section(title=ALSO_TRENDING, items=items))
+
+
+MATCHED, DISLIKED = 0, 1
+
+
+def _matches_and_dislikes(subscriber_ids: list[int], now: datetime):
+    """In one query: the batch's recent matches (subscriber, subscription, rule, topic, muted
+    until, paper, terms), and the papers each reader 👎'd (the same columns, mostly empty)."""
+    matches = (
+        Match.objects.filter(
+            subscription__subscriber_id__in=subscriber_ids, created_at__gte=now - lookback()
+        )
+        .order_by()  # sorting here doubles the query's time on PostgreSQL: done by the caller
+        .annotate(kind=Value(MATCHED))
+        .values_list(
+            "kind",
+            "subscription__subscriber_id",
+            "subscription_id",
+            "subscription__rule",
+            "subscription__topic__name",
+            "subscription__muted_until",
+            "paper_id",
+            "terms",
+        )
+    )
+    dislikes = (
+        Feedback.objects.filter(subscriber_id__in=subscriber_ids, verdict=Feedback.Verdict.DISLIKE)
+        .order_by()
+        .annotate(
+            kind=Value(DISLIKED),
+            no_subscription=Value(None, output_field=IntegerField()),
+            no_rule=Value("", output_field=CharField()),
+            no_topic=Value(None, output_field=CharField()),
+            no_mute=Value(None, output_field=DateTimeField()),
+            no_terms=Value(None, output_field=JSONField()),
+        )
+        .values_list(
+            "kind",
+            "subscriber_id",
+            "no_subscription",
+            "no_rule",
+            "no_topic",
+            "no_mute",
+            "paper_id",
+            "no_terms",
+        )
+    )
+    return matches.union(dislikes, all=True)
 
 
 def _cards_and_scores(paper_ids: set[int], now: datetime):
@@ -390,6 +435,7 @@ def stored(content: Content) -> dict:
     more = [row for index, s in enumerate(sections) for row in rows(s.more, index)]
     return {
         "sections": [s.title for s in sections],
+        "section_subscriptions": [s.subscription_id for s in sections],
         "items": shown,
         "more": more,
         "total": content.total,
@@ -400,7 +446,11 @@ def content_of(digest: Digest) -> Content:
     """A stored digest's content, for its page and the admin: papers hidden or deleted since
     are left out; a digest from before sections has one section, "Your topics"."""
     titles = digest.sections or ["Your topics"]
-    sections = [Section(title=title) for title in titles]
+    subscriptions = digest.section_subscriptions or []
+    sections = [
+        Section(title=title, subscription_id=subscriptions[n] if n < len(subscriptions) else None)
+        for n, title in enumerate(titles)
+    ]
     rows = [*digest.items, *digest.more]
     ids = [row[0] for row in rows]
     cards = {

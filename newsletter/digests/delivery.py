@@ -40,8 +40,8 @@ from papers.services.bulk import update_many
 logger = logging.getLogger(__name__)
 
 RECORDED_FIELDS = [
-    "status", "reason", "items", "more", "sections", "total", "subject", "message_id",
-    "esp_message_id", "sent_at", "next_attempt_at", "claim",
+    "status", "reason", "items", "more", "sections", "section_subscriptions", "total", "subject",
+    "message_id", "esp_message_id", "sent_at", "next_attempt_at", "claim",
 ]  # fmt: skip
 REJECTED_STATUSES = {"rejected", "invalid"}
 
@@ -157,6 +157,7 @@ def _deliver(digest, content: Content, renderer, connection, log: Journal, claim
     kept = stored(content)
     digest.items, digest.more = kept["items"], kept["more"]
     digest.sections, digest.total = kept["sections"], kept["total"]
+    digest.section_subscriptions = kept["section_subscriptions"]
     if content.empty:
         digest.status = Digest.Status.EMPTY
         digest.reason = content.reason
