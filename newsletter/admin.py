@@ -14,7 +14,15 @@ from django.utils.safestring import mark_safe
 from newsletter import emails
 from newsletter.digests.preview import digest_render
 from newsletter.digests.schedule import digests_create_now, subscriber_next_digest_at
-from newsletter.models import DeliveryEvent, Digest, Feedback, Subscriber, Subscription, Topic
+from newsletter.models import (
+    DeliveryEvent,
+    Digest,
+    Feedback,
+    LibraryEntry,
+    Subscriber,
+    Subscription,
+    Topic,
+)
 from newsletter.rules import RuleError, parse
 from newsletter.selectors import digest_counts, papers_matching
 from newsletter.services import subscribers_suppress
@@ -283,3 +291,14 @@ class FeedbackAdmin(admin.ModelAdmin):
     list_select_related = ("paper", "subscriber")
     raw_id_fields = ("subscriber", "paper")
     date_hierarchy = "updated_at"
+
+
+@admin.register(LibraryEntry)
+class LibraryEntryAdmin(admin.ModelAdmin):
+    """Readers' libraries (imported from the manage page or `library_import`)."""
+
+    list_display = ("__str__", "arxiv_id", "doi", "paper", "source", "subscriber", "added_at")
+    list_filter = ("source",)
+    search_fields = ("subscriber__email", "title", "=arxiv_id", "=doi")
+    list_select_related = ("paper", "subscriber")
+    raw_id_fields = ("subscriber", "paper")

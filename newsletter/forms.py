@@ -67,11 +67,17 @@ class SubscriptionForm(forms.Form):
     def clean_min_upvotes(self) -> int:
         return self.cleaned_data["min_upvotes"] or 0
 
+    def __init__(self, *args, library_size: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.library_size = library_size  # a reader with a library may follow it alone
+
     def clean(self):
         cleaned = super().clean()
-        if not self.errors and not cleaned.get("rules") and not cleaned.get("topics"):
+        no_topic = not cleaned.get("rules") and not cleaned.get("topics")
+        if not self.errors and no_topic and not self.library_size:
             raise ValidationError(
-                "Follow at least one topic: write a rule or pick a curated topic."
+                "Follow at least one topic: write a rule or pick a curated topic"
+                + (", or add papers to your library below." if "email" not in self.fields else ".")
             )
         return cleaned
 

@@ -296,3 +296,55 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_verdict_display()} {self.paper_id} by {self.subscriber_id}"
+
+
+class LibraryEntry(models.Model):
+    """A paper in a reader's own library (pasted ids, a BibTeX, RIS or Zotero CSV export): one
+    of the positives their ranking learns from. A paper we do not store still counts, through
+    the title and abstract its file gave."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="library")
+    paper = models.ForeignKey(
+        "papers.Paper", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # arxiv:<id>, doi:<doi> or title:<title key>: one entry per paper and reader.
+    identity = models.CharField(max_length=300)
+    arxiv_id = models.CharField("arXiv id", max_length=40, blank=True)
+    doi = models.CharField("DOI", max_length=200, blank=True)
+    title = models.TextField(blank=True)
+    abstract = models.TextField(blank=True)
+    source = models.CharField(max_length=20, help_text="The format it was imported from.")
+    added_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        verbose_name_plural = "library entries"
+        ordering = ["-added_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "identity"], name="library_entry_once_per_reader"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.arxiv_id or self.doi
+
+
+class ReaderModel(models.Model):
+    """A reader's ranking, learned from their library and 👍 (the positives) against their 👎
+    and a sample of recent papers (the negatives), stored compactly as its most weighted terms,
+    never as a pickle. Trained again when `Subscriber.taste_changed_at` passes `trained_at`."""
+
+    subscriber = models.OneToOneField(
+        Subscriber, primary_key=True, on_delete=models.CASCADE, related_name="reader_model"
+    )
+    weights = models.JSONField(default=dict, help_text="The top terms and their weights.")
+    bias = models.FloatField(default=0.0)
+    # The latest positives, each as [kind ("library" or "liked"), title, {term: weight}]: the
+    # reasons a recommendation gives ("like <title> in your library").
+    positives = models.JSONField(default=list)
+    positive_count = models.PositiveIntegerField(default=0)
+    negative_count = models.PositiveIntegerField(default=0)
+    trained_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"ranking of {self.subscriber_id} ({self.positive_count} positives)"

@@ -182,6 +182,10 @@ def subscriber_export(*, subscriber: Subscriber) -> dict:
             }
             for f in subscriber.feedback.select_related("paper")
         ],
+        "library": [
+            {"title": e.title, "arxiv_id": e.arxiv_id, "doi": e.doi, "source": e.source}
+            for e in subscriber.library.all()
+        ],
     }
 
 

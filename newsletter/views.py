@@ -26,6 +26,8 @@ from newsletter.feedback import (
 )
 from newsletter.forms import PREFERENCES, SignupForm, SubscriptionForm
 from newsletter.models import Digest, Feedback
+from newsletter.personal.library import MAX_BYTES, LibraryError
+from newsletter.personal.service import library_import, library_remove
 from newsletter.rules import RuleError, parse
 from newsletter.selectors import digest_counts, name_hints, papers_matching
 from newsletter.services import (
@@ -61,6 +63,7 @@ PREVIEW_DAYS = 7
 PREVIEW_SHOWN = 5
 PAST_DIGESTS_SHOWN = 20
 FEEDBACK_SHOWN = 200
+LIBRARY_SHOWN = 100
 DIGEST_MORE_SHOWN = 5  # papers beyond the email's shown under each topic; the rest a page away
 DIGEST_PAGE = 20
 
@@ -163,14 +166,24 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         subscriber = subscriber_for_manage(token)
     except InvalidToken as exc:
         return _bad_link(request, expired=exc.expired, action="manage your subscription")
-    form = SubscriptionForm(initial=_current_choices(subscriber))
+    library_size = subscriber.library.count()
+    form = SubscriptionForm(initial=_current_choices(subscriber), library_size=library_size)
+    library_error, library_report = "", None
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "delete":
+        if action == "library_add":
+            library_report, library_error = _library_add(request, subscriber)
+            if library_report is not None:
+                return redirect(f"{request.path}?library={library_report.imported}#library")
+        elif action == "library_remove":
+            entry = _int(request.POST.get("entry"))
+            library_remove(subscriber=subscriber, entry_ids=None if entry is None else [entry])
+            return redirect(f"{request.path}#library")
+        elif action == "delete":
             subscriber_delete(subscriber=subscriber)
             return render(request, "newsletter/deleted.html")
         if action == "save":
-            form = SubscriptionForm(request.POST)
+            form = SubscriptionForm(request.POST, library_size=library_size)
             if form.is_valid():
                 subscriber_update(
                     subscriber=subscriber,
@@ -192,7 +205,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             if subscription is not None:
                 subscription_unmute(subscription=subscription)
             return redirect(request.path)
-        else:
+        elif action != "library_add":
             return HttpResponse("Unknown action.", status=400, content_type="text/plain")
     if request.GET.get("format") == "json":
         response = JsonResponse(
@@ -206,6 +219,11 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "now": timezone.now(),
         "feedback": subscriber.feedback.select_related("paper")[:FEEDBACK_SHOWN],
         "feedback_total": subscriber.feedback.count(),
+        "library": subscriber.library.all()[:LIBRARY_SHOWN],
+        "library_size": library_size,
+        "library_added": _int(request.GET.get("library")),
+        "library_error": library_error,
+        "library_text": request.POST.get("library_text", "") if library_error else "",
         "confirmed": request.GET.get("confirmed") == "1",
         "saved": request.GET.get("saved") == "1",
         "unsubscribe_token": subscriber.token,
@@ -218,8 +236,25 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             ]
         ],
     }
-    status = 400 if form.is_bound and not form.is_valid() else 200
+    status = 400 if (form.is_bound and not form.is_valid()) or library_error else 200
     return render(request, "newsletter/manage.html", context, status=status)
+
+
+def _library_add(request: HttpRequest, subscriber):
+    """The manage page's library form: pasted ids or links, or an uploaded file."""
+    upload = request.FILES.get("library_file")
+    text = request.POST.get("library_text", "").strip()
+    if upload is None and not text:
+        return None, "Paste arXiv ids or links, or choose a BibTeX, RIS or Zotero CSV file."
+    try:
+        if upload is not None:
+            if upload.size > MAX_BYTES:
+                raise LibraryError(f"The file is over {MAX_BYTES // (1024 * 1024)} MB.")
+            data = upload.read(MAX_BYTES + 1)
+            return library_import(subscriber=subscriber, data=data, name=upload.name), ""
+        return library_import(subscriber=subscriber, data=text, format="ids"), ""
+    except LibraryError as exc:
+        return None, f"{exc} Nothing was added."
 
 
 def _current_choices(subscriber) -> dict:

@@ -79,6 +79,19 @@ def tex_to_text(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
+def bibtex_value_to_text(value: str) -> str:
+    """Readable text for a BibTeX field, which is TeX throughout (braces that keep case,
+    "{\\TeX}", accents): "Attention Is {All} You Need" -> "Attention Is All You Need"."""
+    if not any(char in value for char in "{}\\$~"):
+        return " ".join(value.split())
+    value = value.replace("\\LaTeX", "LaTeX").replace("\\TeX", "TeX")  # pylatexenc drops them
+    try:
+        text = _converter().latex_to_text(value)
+    except Exception:  # as above: keep what was written, without its braces
+        text = value.replace("{", "").replace("}", "")
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
 @functools.lru_cache(maxsize=4096)
 def _fragment(fragment: str) -> str:
     if len(fragment) > MAX_FRAGMENT:

@@ -1,0 +1,126 @@
+"""Writes for a reader's library and ranking, shared by the manage page, the commands and tasks."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from newsletter.feedback import taste_changed
+from newsletter.models import LibraryEntry, Subscriber
+from newsletter.personal.library import MAX_ENTRIES, LibraryError, LibraryRecord, library_read
+from papers.models import Paper
+from papers.readers.base import title_key
+
+
+@dataclass
+class ImportLine:
+    """What became of one record: "arxiv" or "title" (matched a stored paper that way), "new"
+    (not stored: its own title and abstract count) or "duplicate"."""
+
+    record: LibraryRecord
+    outcome: str
+    paper_id: int | None = None
+    title: str = ""
+
+
+@dataclass
+class LibraryReport:
+    format: str = ""
+    lines: list[ImportLine] = field(default_factory=list)
+    skipped: int = 0
+
+    def count(self, outcome: str) -> int:
+        return sum(line.outcome == outcome for line in self.lines)
+
+    @property
+    def imported(self) -> int:
+        return len(self.lines) - self.count("duplicate")
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.imported:,} entr{'y' if self.imported == 1 else 'ies'} added",
+            f"{self.count('arxiv') + self.count('title'):,} matched papers we have "
+            f"({self.count('arxiv'):,} by arXiv id, {self.count('title'):,} by title)",
+            f"{self.count('new'):,} not stored here (their own title and abstract count)",
+        ]
+        if self.count("duplicate"):
+            parts.append(f"{self.count('duplicate'):,} already in the library")
+        if self.skipped:
+            parts.append(f"{self.skipped:,} without a title or identifier skipped")
+        return "; ".join(parts) + "."
+
+
+def library_import(
+    *, subscriber: Subscriber, data: bytes | str, name: str = "", format: str = ""
+) -> LibraryReport:
+    """Read a library file or pasted text and add its papers to the reader's library, all or
+    nothing: a bad file raises `LibraryError` (naming the line) and nothing is saved."""
+    read = library_read(data, name=name, format=format)
+    report = LibraryReport(format=read.format, skipped=read.skipped)
+    with transaction.atomic():
+        Subscriber.objects.select_for_update().filter(pk=subscriber.pk).first()  # one at a time
+        known = set(subscriber.library.values_list("identity", flat=True))
+        by_arxiv, by_title = _stored_papers(read.records)
+        entries = []
+        for record in read.records:
+            paper = by_arxiv.get(record.arxiv_id) or by_title.get(title_key(record.title))
+            identity = f"arxiv:{paper[1]}" if paper and paper[1] else record.identity
+            if identity in known:
+                report.lines.append(ImportLine(record, "duplicate"))
+                continue
+            known.add(identity)
+            outcome = "new" if paper is None else ("arxiv" if record.arxiv_id else "title")
+            report.lines.append(
+                ImportLine(record, outcome, paper[0] if paper else None, paper[2] if paper else "")
+            )
+            entries.append(
+                LibraryEntry(
+                    subscriber=subscriber,
+                    paper_id=paper[0] if paper else None,
+                    identity=identity[:300],
+                    arxiv_id=record.arxiv_id or ((paper[1] or "") if paper else ""),
+                    doi=record.doi,
+                    title=record.title or (paper[2] if paper else ""),
+                    abstract=record.abstract,
+                    source=read.format,
+                )
+            )
+        if len(known) > MAX_ENTRIES:
+            raise LibraryError(
+                f"A library holds at most {MAX_ENTRIES:,} papers: this would make it "
+                f"{len(known):,}. Remove some first."
+            )
+        LibraryEntry.objects.bulk_create(entries, batch_size=1000)
+        if entries:
+            taste_changed(subscriber)
+    return report
+
+
+def library_remove(*, subscriber: Subscriber, entry_ids: list[int] | None = None) -> int:
+    """Remove these entries of the reader's library (all of it with None); how many."""
+    entries = subscriber.library.all()
+    if entry_ids is not None:
+        entries = entries.filter(pk__in=entry_ids)
+    removed, _ = entries.delete()
+    if removed:
+        taste_changed(subscriber)
+    return removed
+
+
+def _stored_papers(records: list[LibraryRecord]):
+    """The stored papers that records name, by arXiv id and by title key: (id, arXiv id, title)."""
+    arxiv_ids = {r.arxiv_id for r in records if r.arxiv_id}
+    keys = {title_key(r.title) for r in records if r.title and not r.arxiv_id}
+    by_arxiv, by_title = {}, {}
+    ids = list(arxiv_ids)
+    for start in range(0, len(ids), 500):
+        for pk, arxiv_id, title in Paper.objects.filter(
+            arxiv_id__in=ids[start : start + 500]
+        ).values_list("pk", "arxiv_id", "title"):
+            by_arxiv[arxiv_id] = (pk, arxiv_id, title)
+    keys_list = [key for key in keys if key]
+    for start in range(0, len(keys_list), 500):
+        for pk, arxiv_id, title, key in Paper.objects.filter(
+            title_key__in=keys_list[start : start + 500]
+        ).values_list("pk", "arxiv_id", "title", "title_key"):
+            by_title.setdefault(key, (pk, arxiv_id, title))
+    return by_arxiv, by_title
