@@ -172,3 +172,26 @@ def joined_form(text: str) -> str:
         if part
     ]
     return term("".join(parts)) if parts else ""
+
+
+def surface_words(text: str, wanted: set[str] | frozenset[str]) -> dict[str, str]:
+    """For terms of `text`, the word it writes for each, as first written (lowercased, unless an
+    acronym): in "Quantization of LLMs", "quantiz" reads "quantization" and "llm" "LLM"."""
+    found: dict[str, str] = {}
+    if not wanted:
+        return found
+    for chunk in CHUNK_RE.findall(unicodedata.normalize("NFKC", text or "")):
+        chunk = POSSESSIVE_RE.sub("", chunk)
+        parts = [part for part in PART_SPLIT_RE.split(chunk) if part]
+        written = [(part, part) for part in parts]
+        if len(parts) > 1:
+            written.append(("".join(parts), chunk))  # a joined form reads as its compound
+        for word, shown in written:
+            stem = term(word)
+            if stem in wanted and stem not in found:
+                shown = _singular(shown)
+                acronym = sum(char.isupper() for char in shown) >= 2
+                found[stem] = shown if acronym else shown.lower()
+        if len(found) == len(wanted):
+            break
+    return found

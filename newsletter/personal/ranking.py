@@ -1,0 +1,250 @@
+"""The personal ranking, as arxiv-sanity-lite does it: TF-IDF features of title and abstract
+(through the house analyzer, so a 👍 on "LLMs" and a library of "LLM" papers agree), and per
+reader a linear model with balanced classes, trained with their library and 👍 as positives
+and their 👎 plus a sample of recent papers as negatives.
+
+A model is kept as its most weighted terms and its bias (`TrainedModel`), never as a pickle, so
+it outlives the features it was trained with: a run fits its features once (`Features.fit`,
+over the recent papers) and scores any stored model against them by term.
+
+Pure computation: no ORM here (service.py reads and writes the database).
+"""
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from core.text import analyze
+
+TOP_TERMS = 300  # the terms a stored model keeps
+SIGNATURE_TERMS = 12  # a positive's own top terms, for "because you liked ..."
+SIGNATURES_KEPT = 40  # the latest positives kept to explain recommendations
+NEGATIVES_SAMPLED = 100
+REASON_TERMS = 3
+C = 1.0
+
+
+def text_terms(text: str) -> list[str]:
+    """A paper's features: the analyzer's terms and the joined forms of its compounds."""
+    analysis = analyze(text)
+    return [*analysis.runs[0], *analysis.joined]
+
+
+def paper_text(title: str, abstract: str) -> str:
+    return f"{title}. {title}. {abstract}"  # the title counts twice, as a reader reads it first
+
+
+@dataclass
+class Features:
+    """TF-IDF features fitted over a corpus of recent papers, and that corpus's matrix."""
+
+    vectorizer: TfidfVectorizer
+    matrix: sparse.csr_matrix  # one row per corpus paper, in `ids` order
+    ids: list[int]
+
+    @classmethod
+    def fit(cls, ids: Sequence[int], texts: Sequence[str]) -> "Features":
+        if not any(texts):
+            texts, ids = ["nothing"], []  # no paper: features that know one word, and no row
+        analyzed = [text_terms(text) for text in texts]
+        vectorizer = TfidfVectorizer(
+            analyzer=_given,
+            min_df=2 if len(texts) >= 50 else 1,
+            max_df=0.5 if len(texts) >= 50 else 1.0,
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+        matrix = vectorizer.fit_transform(analyzed).tocsr()
+        return cls(vectorizer=vectorizer, matrix=matrix, ids=list(ids))
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        return self.vectorizer.vocabulary_
+
+    @property
+    def terms(self) -> np.ndarray:
+        return self.vectorizer.get_feature_names_out()
+
+    def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
+        return self.vectorizer.transform([text_terms(text) for text in texts]).tocsr()
+
+    def rows(self, ids: Iterable[int]) -> sparse.csr_matrix:
+        index = {pk: n for n, pk in enumerate(self.ids)}
+        return self.matrix[[index[pk] for pk in ids if pk in index]]
+
+
+def _given(terms: list[str]) -> list[str]:
+    return terms  # the texts arrive analyzed
+
+
+@dataclass
+class Positive:
+    kind: str  # "library" or "liked"
+    title: str
+
+
+@dataclass
+class TrainedModel:
+    weights: dict[str, float]
+    bias: float
+    positives: list[list]  # [kind, title, {term: weight}] of the latest positives
+    positive_count: int
+    negative_count: int
+
+
+def train(
+    features: Features,
+    positives: sparse.csr_matrix,
+    positive_info: Sequence[Positive],
+    negatives: sparse.csr_matrix,
+    *,
+    seed: int,
+    exclude: Iterable[int] = (),
+) -> TrainedModel | None:
+    """A reader's model, or None without a positive. `negatives` are their 👎; a sample of the
+    corpus (never a positive, never `exclude`d) is added, drawn from `seed`."""
+    if positives.shape[0] == 0:
+        return None
+    excluded = set(exclude)
+    pool = [n for n, pk in enumerate(features.ids) if pk not in excluded]
+    rng = np.random.default_rng(seed)
+    sampled = rng.choice(len(pool), size=min(NEGATIVES_SAMPLED, len(pool)), replace=False)
+    negative_rows = [features.matrix[[pool[n] for n in sampled]]] if len(pool) else []
+    X = sparse.vstack([positives, negatives, *negative_rows]).tocsr()
+    y = np.zeros(X.shape[0], dtype=np.int8)
+    y[: positives.shape[0]] = 1
+    if y.min() == y.max():  # only positives: nothing to tell them from
+        return None
+    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear")
+    model.fit(X, y)
+    coef = model.coef_[0]
+    top = np.argsort(-np.abs(coef))[:TOP_TERMS]
+    terms = features.terms
+    weights = {str(terms[i]): round(float(coef[i]), 4) for i in top if coef[i] != 0}
+    return TrainedModel(
+        weights=weights,
+        bias=round(float(model.intercept_[0]), 4),
+        positives=_signatures(positives, positive_info, terms),
+        positive_count=positives.shape[0],
+        negative_count=X.shape[0] - positives.shape[0],
+    )
+
+
+def _signatures(matrix: sparse.csr_matrix, info: Sequence[Positive], terms) -> list[list]:
+    """The latest positives (the last rows) with their own top terms."""
+    signatures = []
+    first = max(0, matrix.shape[0] - SIGNATURES_KEPT)
+    for row in range(first, matrix.shape[0]):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        columns, values = matrix.indices[start:end], matrix.data[start:end]
+        best = np.argsort(-values)[:SIGNATURE_TERMS]
+        signature = {str(terms[columns[i]]): round(float(values[i]), 3) for i in best}
+        signatures.append([info[row].kind, info[row].title, signature])
+    return signatures
+
+
+@dataclass
+class Candidates:
+    """The papers a run ranks (the recent ones), as features by term, ready for any model."""
+
+    ids: list[int]
+    matrix: sparse.csc_matrix  # papers by terms, by column for a model's few terms
+    rows: sparse.csr_matrix  # the same by row, for reasons
+    vocabulary: dict[str, int]
+    terms: np.ndarray
+
+    @classmethod
+    def of(cls, features: Features, ids: Sequence[int] | None = None) -> "Candidates":
+        rows = features.matrix if ids is None else features.rows(ids)
+        kept = features.ids if ids is None else [pk for pk in ids if pk in set(features.ids)]
+        return cls(
+            ids=list(kept),
+            matrix=rows.tocsc(),
+            rows=rows.tocsr(),
+            vocabulary=features.vocabulary,
+            terms=features.terms,
+        )
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    paper_id: int
+    score: float
+    reason: str  # "like <title> in your library", "because you liked <title>"
+    terms: tuple[str, ...]  # the terms that drove it
+
+
+def scores(candidates: Candidates, weights: dict[str, float], bias: float) -> np.ndarray:
+    """A stored model's score of every candidate."""
+    vocabulary = candidates.vocabulary
+    pairs = [(vocabulary[t], w) for t, w in weights.items() if t in vocabulary]
+    if not pairs:
+        return np.full(len(candidates.ids), bias, dtype=np.float32)
+    columns, values = zip(*pairs, strict=True)
+    return candidates.matrix[:, list(columns)] @ np.asarray(values, dtype=np.float32) + bias
+
+
+def recommend(
+    candidates: Candidates,
+    weights: dict[str, float],
+    bias: float,
+    positives: list[list],
+    *,
+    limit: int,
+    exclude: set[int] = frozenset(),
+) -> list[Recommendation]:
+    """The model's best candidates, best first, each with its nearest positive and top terms."""
+    if limit <= 0 or not candidates.ids:
+        return []
+    score = scores(candidates, weights, bias)
+    order = np.argsort(-score, kind="stable")
+    found = []
+    for row in order:
+        pk = candidates.ids[row]
+        if pk in exclude:
+            continue
+        found.append(_explained(candidates, row, float(score[row]), weights, positives))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _explained(candidates, row: int, score: float, weights, positives) -> Recommendation:
+    rows = candidates.rows
+    start, end = rows.indptr[row], rows.indptr[row + 1]
+    present = {
+        str(candidates.terms[c]): float(v)
+        for c, v in zip(rows.indices[start:end], rows.data[start:end], strict=True)
+    }
+    drivers = sorted(
+        (
+            (present[t] * w, t)
+            for t, w in weights.items()
+            if t in present and w > 0 and not t.isdigit()
+        ),
+        reverse=True,
+    )
+    terms = tuple(t for _, t in drivers[:REASON_TERMS])
+    reason = ""
+    best = 0.0
+    for kind, title, signature in positives:
+        similarity = sum(present.get(t, 0.0) * v for t, v in signature.items())
+        if similarity > best:
+            best = similarity
+            reason = (
+                f"like “{title}” in your library" if kind == "library"
+                else f"because you liked “{title}”"
+            )  # fmt: skip
+    return Recommendation(
+        paper_id=candidates.ids[row], score=round(score, 4), reason=reason, terms=terms
+    )
+
+
+def seed_of(subscriber_id: int) -> int:
+    """A reader's own, stable sample of negatives."""
+    return zlib.crc32(str(subscriber_id).encode())
