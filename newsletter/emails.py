@@ -160,6 +160,11 @@ def digest_subject(content: Content, period: date) -> str:
         " and more" if len(topics) > SUBJECT_TOPICS else ""
     )
     count = content.total
+    if not topics and content.recommended:  # a reader who follows only their library
+        count = content.recommended
+        return (
+            f"{count} paper{'s' if count != 1 else ''} recommended for you — {period_label(period)}"
+        )
     return f"{count} new paper{'s' if count != 1 else ''} on {named or 'your topics'} — {period_label(period)}"
 
 
@@ -185,6 +190,14 @@ def _terms(terms: tuple[str, ...], others: tuple[str, ...]) -> tuple[str, str]:
     text = f"Matched: {', '.join(terms)}" if terms else ""
     if others:
         text += f"{' · ' if text else ''}Also on {', '.join(others)}"
+    return html, text + "\n"
+
+
+def _reason(reason: str, terms: tuple[str, ...]) -> tuple[str, str]:
+    """Why a recommendation is there: its nearest positive and the words behind it."""
+    context = {"reason": reason, "terms": terms}
+    html = INLINER.inline_fragment(render_to_string("emails/_digest_reason.html", context), _css())
+    text = "Recommended " + reason + (f" ({', '.join(terms)})" if terms else "")
     return html, text + "\n"
 
 
@@ -241,9 +254,12 @@ class DigestRenderer:
             for item in section.items:
                 url = f"{settings.SITE_URL}{self.paper_path}{item.card.id}/"
                 card_html, card_text = _card(item.card, url)
-                terms_html, terms_text = _terms(
-                    tuple(item.terms), tuple(content.other_topics(item))
-                )
+                if item.reason:
+                    terms_html, terms_text = _reason(item.reason, tuple(item.terms))
+                else:
+                    terms_html, terms_text = _terms(
+                        tuple(item.terms), tuple(content.other_topics(item))
+                    )
                 up, down = feedback_urls(subscriber, item.card.id)
                 votes = _feedback_html().replace("UP_URL", up, 1).replace("DOWN_URL", down, 1)
                 card_html = card_html.replace(TERMS_MARK, terms_html, 1)
@@ -258,6 +274,7 @@ class DigestRenderer:
         context = {
             "subject": subject,
             "total": content.total,
+            "recommended": content.recommended,
             "count": len(shown),
             "period_label": period_label(period),
             "sections": text_sections,

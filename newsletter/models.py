@@ -342,6 +342,8 @@ class ReaderModel(models.Model):
     # The latest positives, each as [kind ("library" or "liked"), title, {term: weight}]: the
     # reasons a recommendation gives ("like <title> in your library").
     positives = models.JSONField(default=list)
+    # The stored papers of the reader's library and those they rated: never recommended.
+    known_ids = models.JSONField(default=list)
     positive_count = models.PositiveIntegerField(default=0)
     negative_count = models.PositiveIntegerField(default=0)
     trained_at = models.DateTimeField()

@@ -77,3 +77,28 @@ def send_digest_batch(self, subscriber_ids: list[int]) -> dict:
     report = digests_send(subscriber_ids=subscriber_ids, claim=self.request.id or None)
     return {"sent": report.sent, "empty": report.empty, "failed": report.failed,
             "retrying": report.retrying}  # fmt: skip
+
+
+@periodic(
+    "Train reader rankings",
+    every=timedelta(minutes=5),
+    description="Train again the personal ranking of every reader whose library, 👍 or 👎 "
+    "changed (a minute after their last change), in batches of 500.",
+)
+@shared_task
+def train_due_reader_models() -> int:
+    """Fan out the readers whose taste changed since their model was trained; how many batches."""
+    from newsletter.personal.service import TRAIN_BATCH, reader_models_due
+
+    ids = list(reader_models_due().order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), TRAIN_BATCH):
+        train_reader_models.delay(ids[start : start + TRAIN_BATCH])
+    return (len(ids) + TRAIN_BATCH - 1) // TRAIN_BATCH
+
+
+@shared_task
+def train_reader_models(subscriber_ids: list[int]) -> int:
+    """Train these readers' rankings, with the features fitted once per worker process."""
+    from newsletter.personal.service import reader_models_train
+
+    return reader_models_train(subscriber_ids=subscriber_ids)

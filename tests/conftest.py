@@ -143,6 +143,7 @@ def http_server() -> Iterator[LoopbackServer]:
 @pytest.fixture
 def make_paper():
     from papers.models import Organization, Paper
+    from papers.readers.base import title_key
 
     def make(title: str, **fields) -> Paper:
         org = fields.pop("org", None)
@@ -152,7 +153,7 @@ def make_paper():
             )
         fields.setdefault("listed_on", date.today())
         fields.setdefault("abstract", f"An abstract about {title.lower()}.")
-        return Paper.objects.create(title=title, title_key=title.lower(), **fields)
+        return Paper.objects.create(title=title, title_key=title_key(title), **fields)
 
     return make
 

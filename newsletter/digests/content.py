@@ -19,17 +19,31 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import CharField, DateTimeField, IntegerField, JSONField, Q, Value
+from django.db.models import (
+    CharField,
+    Count,
+    DateTimeField,
+    IntegerField,
+    JSONField,
+    Max,
+    Q,
+    Value,
+)
 from django.db.models.functions import Substr
 
 from newsletter.digests.trending import age_days, trending_score
 from newsletter.models import Digest, Feedback, Match
+from newsletter.personal.digest import batch_personal, corpus_since, reader_models
+from newsletter.personal.service import recent_papers
 from papers.models import Feed, Paper
 from papers.trending import upvote_growth, upvotes_baseline
 
 EXCERPT_CHARS = 280
 MORE_KEPT = 2000  # papers beyond the email's, kept for the digest's page: every one, in practice
 ALSO_TRENDING = "Also trending"
+RECOMMENDED = "Recommended for you"
+RECOMMENDED_SHOWN = 3  # for a reader with topics; one who follows only a library gets them all
+EXTRA_SECTIONS = (RECOMMENDED, ALSO_TRENDING)
 TRENDING_CANDIDATES = 30  # the most upvoted papers of the last two days, read once per batch
 SUBJECT_TOPICS = 3
 EXCERPT_SOURCE_CHARS = 1000  # enough for an excerpt; abstracts run to 2,000 characters
@@ -115,6 +129,8 @@ class Item:
     card: Card
     terms: list[str]
     topics: list[int] = field(default_factory=list)
+    # Why a recommendation is there ("like <title> in your library"); its terms drove it.
+    reason: str = ""
 
 
 @dataclass(slots=True)
@@ -144,8 +160,12 @@ class Content:
 
     @property
     def on_topics(self) -> int:
-        """Papers shown in the email under the reader's topics (not "Also trending")."""
-        return sum(len(s.items) for s in self.sections if s.title != ALSO_TRENDING)
+        """Papers shown in the email under the reader's topics (not the extra sections)."""
+        return sum(len(s.items) for s in self.sections if s.title not in EXTRA_SECTIONS)
+
+    @property
+    def recommended(self) -> int:
+        return sum(len(s.items) for s in self.sections if s.title == RECOMMENDED)
 
     @property
     def more_count(self) -> int:
@@ -156,7 +176,7 @@ class Content:
         return not self.shown
 
     def topic_titles(self) -> list[str]:
-        return [s.title for s in self.sections if s.title != ALSO_TRENDING]
+        return [s.title for s in self.sections if s.title not in EXTRA_SECTIONS]
 
     def other_topics(self, item: Item) -> list[str]:
         """The titles of the other topics that matched an item, to name on its card."""
@@ -192,16 +212,25 @@ def batch_contents(
     Topics the reader muted are left out until their mute ends, and papers they 👎'd never
     appear."""
     by_subscriber = {digest.subscriber_id: digest for digest in digests}
+    models = reader_models(digests)
     # Per subscriber: topic (subscription id) -> (title, {paper id: terms}).
     topics: dict[int, dict[int, tuple[str, dict[int, list[str]]]]] = {
         pk: {} for pk in by_subscriber
     }
     matches, skipped = [], {pk: set(sent_before.get(pk, ())) for pk in by_subscriber}
-    for kind, subscriber_id, *row in _matches_and_dislikes(list(by_subscriber), now):
-        if kind == DISLIKED:
-            skipped[subscriber_id].add(row[-2])
-        else:
+    matched: dict[int, set[int]] = {pk: set() for pk in by_subscriber}
+    corpus_key = None
+    rows = _matches_and_dislikes(
+        list(by_subscriber), now, corpus_since=corpus_since(now) if models else None
+    )
+    for kind, subscriber_id, *row in rows:
+        if kind == MATCHED:
             matches.append((subscriber_id, *row))
+            matched[subscriber_id].add(row[-2])
+        elif kind == DISLIKED:
+            skipped[subscriber_id].add(row[-2])
+        else:  # the recent papers' count, last id and last change: has the corpus changed?
+            corpus_key = (corpus_since(now).date(), subscriber_id, row[-2], row[-3])
     for subscriber_id, subscription_id, rule, topic_name, muted_until, paper_id, terms in matches:
         if paper_id in skipped[subscriber_id] or (muted_until and muted_until > now):
             continue
@@ -210,27 +239,55 @@ def batch_contents(
         )
         papers[paper_id] = terms
     wanted = {pk for papers in topics.values() for _, found in papers.values() for pk in found}
+    personal = batch_personal(
+        models, key=corpus_key, now=now, window=lookback(), matched=matched, skipped=skipped,
+        shown={
+            pk: RECOMMENDED_SHOWN if topics[pk] else by_subscriber[pk].subscriber.max_papers
+            for pk in models
+        },
+    )  # fmt: skip
+    wanted.update(r.paper_id for p in personal.values() for r in p.recommended)
     cards, scores, trending = _cards_and_scores(wanted, now)  # hidden papers are left out here
     contents = {}
     ranked = _Ranked(cards, scores)
     for subscriber_id, digest in by_subscriber.items():
         in_order = [(pk, *topic) for pk, topic in sorted(topics[subscriber_id].items())]
-        contents[digest.pk] = _content(digest, in_order, ranked, trending, skipped)
+        contents[digest.pk] = _content(
+            digest, in_order, ranked, trending, skipped, personal.get(subscriber_id)
+        )
     _explain_empty_with_failed_sources(contents.values())
     return contents
 
 
 class _Ranked:
-    """The batch's cards and their order: featured first, then by trending score."""
+    """The batch's cards and their order: featured first, then by trending score; for a reader
+    with a personal ranking, its score breaks ties (`for_reader`)."""
 
     def __init__(self, cards: dict[int, Card], scores: dict[int, float]) -> None:
         self.cards = cards
         self.keys = {pk: (not card.featured, -scores[pk], pk) for pk, card in cards.items()}
         self.key = self.keys.__getitem__
 
+    def for_reader(self, personal: dict[int, float]) -> "_Ranked":
+        if not personal:
+            return self
+        view = object.__new__(_Ranked)
+        view.cards, view.keys = self.cards, self.keys
+        keys = self.keys
 
-def _content(digest: Digest, topics: list, ranked: _Ranked, trending: list[int], skipped):
+        def key(pk: int) -> tuple:
+            featured, score, _ = keys[pk]
+            return featured, score, -personal.get(pk, 0.0), pk
+
+        view.key = key
+        return view
+
+
+def _content(
+    digest: Digest, topics: list, ranked: _Ranked, trending: list[int], skipped, personal=None
+):
     subscriber = digest.subscriber
+    ranked = ranked.for_reader(personal.scores if personal else {})
     seen: set[int] = set()
     eligible_topics = []  # (subscription, title, {paper: terms}) of topics with eligible papers
     for subscription_id, title, papers in topics:
@@ -262,10 +319,18 @@ def _content(digest: Digest, topics: list, ranked: _Ranked, trending: list[int],
         section.items.sort(key=lambda item: ranked.key(item.card.id))
         section.more = sorted(section.more, key=lambda item: ranked.key(item.card.id))[:MORE_KEPT]
     content = Content(sections=sections, total=len(placed))
-    room = subscriber.max_papers - content.on_topics
+    if personal and personal.recommended:
+        items = [
+            Item(card=ranked.cards[r.paper_id], terms=list(r.terms), reason=r.reason)
+            for r in personal.recommended
+            if r.paper_id in ranked.cards and r.paper_id not in placed
+        ]
+        if items:
+            content.sections.append(Section(title=RECOMMENDED, items=items))
+    room = subscriber.max_papers - content.on_topics - content.recommended
     if room > 0 and content.total:
         _also_trending(content, room, ranked, trending, placed, skipped, subscriber)
-    if not matched:
+    if not matched and not content.recommended:
         content.reason = (
             "No new papers matched your topics."
             if not seen
@@ -312,12 +377,16 @@ def _also_trending(content, room, ranked, trending, placed, skipped, subscriber)
         content.sections.append(Section(title=ALSO_TRENDING, items=items))
 
 
-MATCHED, DISLIKED = 0, 1
+MATCHED, DISLIKED, CORPUS = 0, 1, 2
 
 
-def _matches_and_dislikes(subscriber_ids: list[int], now: datetime):
+def _matches_and_dislikes(
+    subscriber_ids: list[int], now: datetime, *, corpus_since: datetime | None = None
+):
     """In one query: the batch's recent matches (subscriber, subscription, rule, topic, muted
-    until, paper, terms), and the papers each reader 👎'd (the same columns, mostly empty)."""
+    until, paper, terms), the papers each reader 👎'd (the same columns, mostly empty), and with
+    `corpus_since`, one row that tells whether the recent papers changed for the personal
+    ranking: their count (as the subscriber), last text change (as muted until) and last id."""
     matches = (
         Match.objects.filter(
             subscription__subscriber_id__in=subscriber_ids, created_at__gte=now - lookback()
@@ -357,7 +426,34 @@ def _matches_and_dislikes(subscriber_ids: list[int], now: datetime):
             "no_terms",
         )
     )
-    return matches.union(dislikes, all=True)
+    if corpus_since is None:
+        return matches.union(dislikes, all=True)
+    recent = (
+        recent_papers(corpus_since)
+        .order_by()
+        .annotate(kind=Value(CORPUS))
+        .values("kind")
+        .annotate(
+            count=Count("pk"),
+            no_subscription=Value(None, output_field=IntegerField()),
+            no_rule=Value("", output_field=CharField()),
+            no_topic=Value(None, output_field=CharField()),
+            changed=Max("text_changed_at"),
+            last=Max("pk"),
+            no_terms=Value(None, output_field=JSONField()),
+        )
+        .values_list(
+            "kind",
+            "count",
+            "no_subscription",
+            "no_rule",
+            "no_topic",
+            "changed",
+            "last",
+            "no_terms",
+        )
+    )
+    return matches.union(dislikes, recent, all=True)
 
 
 def _cards_and_scores(paper_ids: set[int], now: datetime):
@@ -427,8 +523,17 @@ def stored(content: Content) -> dict:
     for the page, each as [paper id, terms, [section, ...]], and the total."""
 
     def rows(items: list[Item], index: int) -> list[list]:
-        # "Also trending" items name no topic: they stand in their section.
-        return [[item.card.id, item.terms, item.topics or [index]] for item in items]
+        # Extra sections' items name no topic: they stand in their section. A recommendation
+        # keeps its reason.
+        return [
+            [
+                item.card.id,
+                item.terms,
+                item.topics or [index],
+                *([item.reason] if item.reason else []),
+            ]
+            for item in items
+        ]
 
     sections = content.sections
     shown = [row for index, s in enumerate(sections) for row in rows(s.items, index)]
@@ -461,7 +566,8 @@ def content_of(digest: Digest) -> Content:
         pk, terms, topics = row[0], row[1], (row[2] if len(row) > 2 else [0])
         if pk not in cards:
             continue
-        item = Item(card=cards[pk], terms=terms, topics=topics)
+        reason = row[3] if len(row) > 3 else ""
+        item = Item(card=cards[pk], terms=terms, topics=topics, reason=reason)
         section = sections[min(topics[0], len(sections) - 1)]
         (section.items if number < len(digest.items) else section.more).append(item)
     total = digest.total if digest.total is not None else len(rows)

@@ -118,7 +118,7 @@ def _claimed_and_sent_before(
         Digest.objects.filter(
             Q(claim=claim, status=Digest.Status.SENDING) | recently_sent(subscriber_ids, now)
         )
-        .select_related("subscriber")
+        .select_related("subscriber", "subscriber__reader_model")
         .order_by("pk")
     )
     claimed, sent_before = [], {}

@@ -191,18 +191,25 @@ def scores(candidates: Candidates, weights: dict[str, float], bias: float) -> np
 
 def recommend(
     candidates: Candidates,
+    score: np.ndarray,
     weights: dict[str, float],
-    bias: float,
     positives: list[list],
     *,
     limit: int,
     exclude: set[int] = frozenset(),
 ) -> list[Recommendation]:
-    """The model's best candidates, best first, each with its nearest positive and top terms."""
+    """The best candidates by a model's `score` (from `scores`), best first, each with its
+    nearest positive and the terms that drove it."""
     if limit <= 0 or not candidates.ids:
         return []
-    score = scores(candidates, weights, bias)
-    order = np.argsort(-score, kind="stable")
+    wanted = limit * 2 + len(exclude)
+    if wanted < len(score):  # the few best, without sorting them all
+        best = np.argpartition(-score, wanted)[: wanted + 1]
+        order = best[np.argsort(-score[best], kind="stable")]
+        if sum(candidates.ids[row] not in exclude for row in order) < limit:
+            order = np.argsort(-score, kind="stable")
+    else:
+        order = np.argsort(-score, kind="stable")
     found = []
     for row in order:
         pk = candidates.ids[row]

@@ -1,7 +1,7 @@
 """Writes for a reader's library and ranking, shared by the manage page, the commands and tasks."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from django.db import transaction
@@ -10,7 +10,6 @@ from django.utils import timezone
 from scipy import sparse
 
 from core.text import surface_words
-from newsletter.digests.content import lookback
 from newsletter.feedback import taste_changed
 from newsletter.models import Feedback, LibraryEntry, ReaderModel, Subscriber
 from newsletter.personal.library import MAX_ENTRIES, LibraryError, LibraryRecord, library_read
@@ -20,6 +19,7 @@ from newsletter.personal.ranking import (
     Positive,
     paper_text,
     recommend,
+    scores,
     seed_of,
     train,
 )
@@ -166,23 +166,59 @@ def recent_papers(since: datetime) -> QuerySet:
     )
 
 
+@dataclass
+class Corpus:
+    """The recent papers, fitted as features, with what a digest shows of a recommendation."""
+
+    features: Features
+    listed: dict[int, date]  # the day each was listed (or first seen)
+    texts: dict[int, tuple[str, str]]  # title and abstract, for the words shown with a reason
+
+    def since(self, day: date) -> list[int]:
+        return [pk for pk in self.features.ids if self.listed[pk] >= day]
+
+
+def corpus_key(since: datetime) -> tuple:
+    """What tells whether the recent papers changed: their count, last id and last text change.
+    Digests read it in their batch's query (content.py); `corpus_key_of` reads it alone."""
+    return (since.date(),)
+
+
+def corpus_key_of(since: datetime) -> tuple:
+    row = recent_papers(since).aggregate(
+        count=Count("pk"), last=Max("pk"), changed=Max("text_changed_at")
+    )
+    return (*corpus_key(since), row["count"], row["last"], row["changed"])
+
+
 def corpus_features(*, now: datetime | None = None, since: datetime | None = None) -> Features:
+    return corpus(now=now, since=since).features
+
+
+def corpus(
+    *, now: datetime | None = None, since: datetime | None = None, key: tuple | None = None
+) -> Corpus:
     """Features fitted over the recent papers (the last FEATURE_DAYS days, at most CORPUS_MAX of
-    them), once per process while those papers stay the same."""
+    them), once per process while those papers stay the same (`key`, read here if not given)."""
     now = now or timezone.now()
     since = since or now - timedelta(days=FEATURE_DAYS)
-    papers = recent_papers(since)
-    key_row = papers.aggregate(count=Count("pk"), last=Max("pk"), changed=Max("text_changed_at"))
-    key = (since.date(), key_row["count"], key_row["last"], key_row["changed"])
+    key = key or corpus_key_of(since)
     cached = _features_cache.get("corpus")
     if cached is not None and cached[0] == key:
         return cached[1]
     rows = list(
-        papers.order_by("-pk").values_list("pk", "title", "abstract")[:CORPUS_MAX].iterator()
+        recent_papers(since)
+        .order_by("-pk")
+        .values_list("pk", "title", "abstract", "listed_on", "first_seen_at")[:CORPUS_MAX]
+        .iterator()
     )
-    features = Features.fit([r[0] for r in rows], [paper_text(r[1], r[2]) for r in rows])
-    _features_cache["corpus"] = (key, features)
-    return features
+    found = Corpus(
+        features=Features.fit([r[0] for r in rows], [paper_text(r[1], r[2]) for r in rows]),
+        listed={r[0]: r[3] or r[4].date() for r in rows},
+        texts={r[0]: (r[1], r[2]) for r in rows},
+    )
+    _features_cache["corpus"] = (key, found)
+    return found
 
 
 def reader_models_due(*, now: datetime | None = None) -> QuerySet:
@@ -230,12 +266,14 @@ def _train_batch(subscriber_ids: list[int], features: Features, now: datetime) -
         if trained is None:
             empty.append(subscriber_id)
             continue
+        known = sorted({e[2] for e in (*positives, *negatives) if e[2]})
         models.append(
             ReaderModel(
                 subscriber_id=subscriber_id,
                 weights=trained.weights,
                 bias=trained.bias,
                 positives=trained.positives,
+                known_ids=known,
                 positive_count=trained.positive_count,
                 negative_count=trained.negative_count,
                 trained_at=now,
@@ -248,7 +286,8 @@ def _train_batch(subscriber_ids: list[int], features: Features, now: datetime) -
             update_conflicts=True,
             unique_fields=["subscriber"],
             update_fields=[
-                "weights", "bias", "positives", "positive_count", "negative_count", "trained_at",
+                "weights", "bias", "positives", "known_ids", "positive_count", "negative_count",
+                "trained_at",
             ],
         )  # fmt: skip
     return len(models)
@@ -323,6 +362,8 @@ def reader_ranking(
 ) -> list[Ranked]:
     """The subscriber's recent papers by their model, best first, with reasons: never a paper of
     their library, 👍'd or 👎'd. Trains the model first if their taste changed since."""
+    from newsletter.digests.content import lookback
+
     now = timezone.now()
     since = since or now - lookback()
     features = corpus_features(now=now, since=min(since, now - timedelta(days=FEATURE_DAYS)))
@@ -338,9 +379,8 @@ def reader_ranking(
     candidates = Candidates.of(features, [pk for pk in features.ids if pk in recent])
     known = set(subscriber.library.exclude(paper=None).values_list("paper_id", flat=True))
     known |= set(subscriber.feedback.values_list("paper_id", flat=True))
-    found = recommend(
-        candidates, model.weights, model.bias, model.positives, limit=limit, exclude=known
-    )
+    score = scores(candidates, model.weights, model.bias)
+    found = recommend(candidates, score, model.weights, model.positives, limit=limit, exclude=known)
     texts = {
         pk: (title, abstract)
         for pk, title, abstract in Paper.objects.filter(

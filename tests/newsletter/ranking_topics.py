@@ -89,4 +89,7 @@ sharpDARTS: Faster and More Accurate Differentiable Architecture Search
 Unified Functional Hashing in Automatic Machine Learning"""
 
 
-TOPICS = {name: value.strip().split("\n") for name, value in {"hdl": HDL, "quantization": QUANT, "nas": NAS}.items()}
+TOPICS = {
+    name: value.strip().split("\n")
+    for name, value in {"hdl": HDL, "quantization": QUANT, "nas": NAS}.items()
+}

@@ -3,7 +3,7 @@ topic gets mostly that topic in their top ten, far above its share of all papers
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from papers.services import source_ingest
 from tests.newsletter.ranking_topics import TOPICS
 
 pytestmark = pytest.mark.django_db
-SINCE = datetime(2000, 1, 1, tzinfo=timezone.utc)
+SINCE = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -44,7 +44,9 @@ def test_five_library_papers_bring_their_topic_first(dumps, make_subscriber, top
     share = (len(on_topic) - 5) / (183 - 5)
     print(f"{topic}: precision@10 {hits / 10:.1f} against a share of {share:.2f}")
     for r in ranked:
-        print(f"  {'+' if r.title in on_topic else ' '} {r.score:7.3f} {r.title[:70]} | {r.reason[:60]} | {r.terms}")
+        print(
+            f"  {'+' if r.title in on_topic else ' '} {r.score:7.3f} {r.title[:70]} | {r.reason[:60]} | {r.terms}"
+        )
     assert len(ranked) == 10
     assert hits >= 6 and hits / 10 >= 3 * share
     assert all(r.reason.startswith("like “") for r in ranked)
