@@ -19,6 +19,7 @@ from newsletter.models import (
     Digest,
     Feedback,
     LibraryEntry,
+    ReaderModel,
     Subscriber,
     Subscription,
     Topic,
@@ -302,3 +303,27 @@ class LibraryEntryAdmin(admin.ModelAdmin):
     search_fields = ("subscriber__email", "title", "=arxiv_id", "=doi")
     list_select_related = ("paper", "subscriber")
     raw_id_fields = ("subscriber", "paper")
+
+
+@admin.register(ReaderModel)
+class ReaderModelAdmin(admin.ModelAdmin):
+    """Readers' rankings: read-only, trained by the "Train reader rankings" task."""
+
+    list_display = ("subscriber", "positive_count", "negative_count", "trained_at", "top_terms")
+    search_fields = ("subscriber__email",)
+    list_select_related = ("subscriber",)
+    readonly_fields = (
+        "subscriber", "top_terms", "bias", "positive_count", "negative_count", "trained_at",
+    )  # fmt: skip
+    exclude = ("weights", "positives", "known_ids")
+
+    @admin.display(description="top terms")
+    def top_terms(self, model: ReaderModel) -> str:
+        ranked = sorted(model.weights.items(), key=lambda item: -item[1])[:8]
+        return ", ".join(term for term, weight in ranked if weight > 0) or "—"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -57,8 +57,8 @@ def link(name: str, token: str) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def _pattern(name: str, script_prefix: str) -> tuple[str, str]:
-    before, _, after = reverse(name, args=[PLACEHOLDER]).partition(PLACEHOLDER)
+def _pattern(name: str, script_prefix: str, *more: str) -> tuple[str, str]:
+    before, _, after = reverse(name, args=[PLACEHOLDER, *more]).partition(PLACEHOLDER)
     return before, after
 
 
@@ -174,11 +174,18 @@ def _css() -> str:
 
 
 @functools.lru_cache(maxsize=CARDS_CACHED)
-def _card(card: Card, url: str) -> tuple[str, str]:
-    """A paper's card, (HTML with its CSS inlined, plain text), with a mark for the terms."""
+def _card(card: Card, url: str) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+    """A paper's card as (HTML with its CSS inlined, plain text), each cut where a reader's
+    own parts go: (before the terms, between the terms and the 👍 / 👎 links, after them)."""
     context = {"card": card, "url": url}
     html = INLINER.inline_fragment(render_to_string("emails/_digest_card.html", context), _css())
-    return html, render_to_string("emails/_digest_card.txt", context)
+    return _cut(html), _cut(render_to_string("emails/_digest_card.txt", context))
+
+
+def _cut(card: str) -> tuple[str, str, str]:
+    head, _, rest = card.partition(TERMS_MARK)
+    middle, _, tail = rest.partition(FEEDBACK_MARK)
+    return head, middle, tail
 
 
 @functools.lru_cache(maxsize=4096)
@@ -202,9 +209,12 @@ def _reason(reason: str, terms: tuple[str, ...]) -> tuple[str, str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _feedback_html() -> str:
-    """The 👍 / 👎 links of a card, with UP_URL and DOWN_URL for each reader's own links."""
-    return INLINER.inline_fragment(render_to_string("emails/_digest_feedback.html"), _css())
+def _feedback_html() -> tuple[str, str, str]:
+    """The 👍 / 👎 links of a card, cut where each reader's own links go."""
+    html = INLINER.inline_fragment(render_to_string("emails/_digest_feedback.html"), _css())
+    head, _, rest = html.partition("UP_URL")
+    middle, _, tail = rest.partition("DOWN_URL")
+    return head, middle, tail
 
 
 @functools.lru_cache(maxsize=1)
@@ -214,10 +224,9 @@ def _mute_html() -> str:
 
 def feedback_urls(subscriber: Subscriber, paper_id: int) -> tuple[str, str]:
     """The absolute 👍 and 👎 links of a paper, signed for the reader."""
-    return (
-        link("newsletter:feedback", feedback_token(subscriber, paper_id, 1)),
-        link("newsletter:feedback", feedback_token(subscriber, paper_id, -1)),
-    )
+    before, after = _pattern("newsletter:feedback", get_script_prefix(), "up")
+    base = f"{settings.SITE_URL}{before}{feedback_token(subscriber, paper_id)}"
+    return base + after, base + after.replace("up", "down", 1)
 
 
 def mute_url(subscriber: Subscriber, subscription_id: int) -> str:
@@ -237,19 +246,23 @@ class DigestRenderer:
         self.text_template = get_template("emails/digest.txt")
         self.html_template = get_template("emails/digest.html")
         self.paper_path = reverse("paper", args=[0]).removesuffix("0/")
+        before, after = _pattern("newsletter:feedback", get_script_prefix(), "up")
+        self.vote_before = settings.SITE_URL + before
+        self.vote_up, self.vote_down = after, after.replace("up", "down", 1)
 
     def render(
         self, *, digest_id: int, period: date, subscriber: Subscriber, content: Content
     ) -> Rendered:
         html_parts, text_sections = [], []
+        votes = _feedback_html()
         for section in content.sections:
             if not section.items:  # its papers stand in narrower sections, or on the web
                 continue
-            html_parts.append(_section(section.title))
+            html_parts += (_section(section.title), "\n")
             mute = ""
             if section.subscription_id is not None:
                 mute = mute_url(subscriber, section.subscription_id)
-                html_parts.append(_mute_html().replace("MUTE_URL", mute, 1))
+                html_parts += (_mute_html().replace("MUTE_URL", mute, 1), "\n")
             text_cards = []
             for item in section.items:
                 url = f"{settings.SITE_URL}{self.paper_path}{item.card.id}/"
@@ -260,13 +273,13 @@ class DigestRenderer:
                     terms_html, terms_text = _terms(
                         tuple(item.terms), tuple(content.other_topics(item))
                     )
-                up, down = feedback_urls(subscriber, item.card.id)
-                votes = _feedback_html().replace("UP_URL", up, 1).replace("DOWN_URL", down, 1)
-                card_html = card_html.replace(TERMS_MARK, terms_html, 1)
-                html_parts.append(card_html.replace(FEEDBACK_MARK, votes, 1))
-                card_text = card_text.replace(TERMS_MARK, terms_text, 1)
+                base = self.vote_before + feedback_token(subscriber, item.card.id)
+                up, down = base + self.vote_up, base + self.vote_down
+                html_parts += (card_html[0], terms_html, card_html[1], votes[0], up, votes[1],
+                               down, votes[2], card_html[2], "\n")  # fmt: skip
                 text_cards.append(
-                    card_text.replace(FEEDBACK_MARK, f"\nMore like this: {up}\nFewer: {down}", 1)
+                    f"{card_text[0]}{terms_text}{card_text[1]}\nMore like this: {up}\n"
+                    f"Fewer: {down}{card_text[2]}"
                 )
             text_sections.append((section.title, text_cards, mute))
         shown = content.shown
@@ -289,5 +302,5 @@ class DigestRenderer:
         return Rendered(
             subject=subject,
             text=self.text_template.render(context),
-            html=page.replace(CARDS_MARK, "\n".join(html_parts), 1),
+            html=page.replace(CARDS_MARK, "".join(html_parts), 1),
         )

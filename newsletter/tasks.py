@@ -88,7 +88,7 @@ def send_digest_batch(self, subscriber_ids: list[int]) -> dict:
 @shared_task
 def train_due_reader_models() -> int:
     """Fan out the readers whose taste changed since their model was trained; how many batches."""
-    from newsletter.personal.service import TRAIN_BATCH, reader_models_due
+    from newsletter.personal.training import TRAIN_BATCH, reader_models_due
 
     ids = list(reader_models_due().order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), TRAIN_BATCH):
@@ -99,6 +99,6 @@ def train_due_reader_models() -> int:
 @shared_task
 def train_reader_models(subscriber_ids: list[int]) -> int:
     """Train these readers' rankings, with the features fitted once per worker process."""
-    from newsletter.personal.service import reader_models_train
+    from newsletter.personal.training import reader_models_train
 
     return reader_models_train(subscriber_ids=subscriber_ids)

@@ -11,7 +11,7 @@ urlpatterns = [
     path("manage/<str:token>/", views.manage, name="manage"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("digests/<str:token>/", views.digest, name="digest"),
-    path("feedback/<str:token>/", views.feedback, name="feedback"),
+    path("feedback/<str:token>/<str:verdict>/", views.feedback, name="feedback"),
     path("mute/<str:token>/", views.mute, name="mute"),
     path(
         "unsubscribe/<str:token>/one-click/",

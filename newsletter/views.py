@@ -41,10 +41,11 @@ from newsletter.services import (
     subscriber_update,
 )
 from newsletter.tokens import (
+    VERDICT_NAMES,
+    VERDICTS,
     InvalidToken,
     digest_id_for_token,
     feedback_for_token,
-    feedback_token,
     manage_token,
     mute_for_token,
     subscriber_for_confirm,
@@ -325,13 +326,16 @@ def rule_preview(request: HttpRequest) -> JsonResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def feedback(request: HttpRequest, token: str) -> HttpResponse:
+def feedback(request: HttpRequest, token: str, verdict: str) -> HttpResponse:
     """A 👍 or 👎 link from a digest. The GET page submits the choice at once with JavaScript
     (or shows a button), so a mail scanner's GET or HEAD records nothing; the POST records it and
     comes back to a page that shows the reader's verdict, with undo, and after a 👎 the
     exclusions that would bring fewer papers like it."""
     try:
-        subscriber, paper_id, verdict = feedback_for_token(token)
+        if verdict not in VERDICTS:
+            raise InvalidToken()
+        subscriber, paper_id = feedback_for_token(token)
+        verdict = VERDICTS[verdict]
     except InvalidToken as exc:
         return _bad_link(request, expired=exc.expired, action="record your choice")
     paper = Paper.objects.filter(pk=paper_id).first()
@@ -363,9 +367,7 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
         "done": request.GET.get("done") == "1",
         "excluded": request.GET.get("excluded") == "1",
         "current": current,
-        "other_url": reverse(
-            "newsletter:feedback", args=[feedback_token(subscriber, paper.pk, -verdict)]
-        ),
+        "other_url": reverse("newsletter:feedback", args=[token, VERDICT_NAMES[-verdict]]),
         "manage_url": reverse("newsletter:manage", args=[manage_token(subscriber)]),
         "exclusions": (
             exclusions_offered(subscriber=subscriber, paper=paper)

@@ -33,8 +33,7 @@ from django.db.models.functions import Substr
 
 from newsletter.digests.trending import age_days, trending_score
 from newsletter.models import Digest, Feedback, Match
-from newsletter.personal.digest import batch_personal, corpus_since, reader_models
-from newsletter.personal.service import recent_papers
+from newsletter.personal import corpus_since, visible_since
 from papers.models import Feed, Paper
 from papers.trending import upvote_growth, upvotes_baseline
 
@@ -212,7 +211,7 @@ def batch_contents(
     Topics the reader muted are left out until their mute ends, and papers they 👎'd never
     appear."""
     by_subscriber = {digest.subscriber_id: digest for digest in digests}
-    models = reader_models(digests)
+    models = _reader_models(digests)
     # Per subscriber: topic (subscription id) -> (title, {paper id: terms}).
     topics: dict[int, dict[int, tuple[str, dict[int, list[str]]]]] = {
         pk: {} for pk in by_subscriber
@@ -239,7 +238,7 @@ def batch_contents(
         )
         papers[paper_id] = terms
     wanted = {pk for papers in topics.values() for _, found in papers.values() for pk in found}
-    personal = batch_personal(
+    personal = {} if not models else _batch_personal()(
         models, key=corpus_key, now=now, window=lookback(), matched=matched, skipped=skipped,
         shown={
             pk: RECOMMENDED_SHOWN if topics[pk] else by_subscriber[pk].subscriber.max_papers
@@ -257,6 +256,25 @@ def batch_contents(
         )
     _explain_empty_with_failed_sources(contents.values())
     return contents
+
+
+def _reader_models(digests: list[Digest]) -> dict:
+    """The batch's personal rankings, as the query that read the digests brought them
+    (select_related); one query for the lot for a caller that did not."""
+    from newsletter.models import ReaderModel, Subscriber
+
+    if all(Subscriber.reader_model.is_cached(d.subscriber) for d in digests):
+        models = {d.subscriber_id: getattr(d.subscriber, "reader_model", None) for d in digests}
+        return {pk: model for pk, model in models.items() if model is not None}
+    found = ReaderModel.objects.filter(subscriber_id__in=[d.subscriber_id for d in digests])
+    return {model.subscriber_id: model for model in found}
+
+
+def _batch_personal():
+    """The personal ranking's part of a batch, loaded (with scikit-learn) only when needed."""
+    from newsletter.personal.digest import batch_personal
+
+    return batch_personal
 
 
 class _Ranked:
@@ -429,7 +447,7 @@ def _matches_and_dislikes(
     if corpus_since is None:
         return matches.union(dislikes, all=True)
     recent = (
-        recent_papers(corpus_since)
+        visible_since(corpus_since)
         .order_by()
         .annotate(kind=Value(CORPUS))
         .values("kind")

@@ -9,9 +9,10 @@ batch learns whether they changed from the one query that reads its matches (con
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from newsletter.models import Digest, ReaderModel, Subscriber
+from newsletter.models import ReaderModel
+from newsletter.personal import corpus_since
 from newsletter.personal.ranking import Candidates, Recommendation, recommend, scores
-from newsletter.personal.service import FEATURE_DAYS, corpus, shown_terms
+from newsletter.personal.training import corpus, shown_terms
 
 
 @dataclass
@@ -20,30 +21,6 @@ class Personal:
 
     scores: dict[int, float] = field(default_factory=dict)
     recommended: list[Recommendation] = field(default_factory=list)
-
-
-def reader_models(digests: list[Digest]) -> dict[int, ReaderModel]:
-    """The batch's models, as the query that read the digests brought them (select_related)."""
-    found = {}
-    for digest in digests:
-        subscriber = digest.subscriber
-        if Subscriber.reader_model.is_cached(subscriber):
-            model = getattr(subscriber, "reader_model", None)
-        else:  # a caller that did not select them: one query for the lot
-            found.update(
-                (m.subscriber_id, m)
-                for m in ReaderModel.objects.filter(
-                    subscriber_id__in=[d.subscriber_id for d in digests]
-                )
-            )
-            return found
-        if model is not None:
-            found[digest.subscriber_id] = model
-    return found
-
-
-def corpus_since(now: datetime) -> datetime:
-    return now - timedelta(days=FEATURE_DAYS)
 
 
 def batch_personal(

@@ -12,9 +12,10 @@ Pure computation: no ORM here (service.py reads and writes the database).
 
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import sklearn
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -46,11 +47,18 @@ class Features:
     vectorizer: TfidfVectorizer
     matrix: sparse.csr_matrix  # one row per corpus paper, in `ids` order
     ids: list[int]
+    terms: np.ndarray = field(init=False, repr=False)  # the term of each column
+    index: dict[int, int] = field(init=False, repr=False)  # a corpus paper's row
+
+    def __post_init__(self) -> None:
+        self.terms = self.vectorizer.get_feature_names_out()
+        self.index = {pk: row for row, pk in enumerate(self.ids)}
 
     @classmethod
     def fit(cls, ids: Sequence[int], texts: Sequence[str]) -> "Features":
-        if not any(texts):
-            texts, ids = ["nothing"], []  # no paper: features that know one word, and no row
+        empty = not any(texts)
+        if empty:
+            texts = ["nothing"]  # no paper: features that know one word, and no row
         analyzed = [text_terms(text) for text in texts]
         vectorizer = TfidfVectorizer(
             analyzer=_given,
@@ -60,22 +68,19 @@ class Features:
             dtype=np.float32,
         )
         matrix = vectorizer.fit_transform(analyzed).tocsr()
+        if empty:
+            return cls(vectorizer=vectorizer, matrix=matrix[:0], ids=[])
         return cls(vectorizer=vectorizer, matrix=matrix, ids=list(ids))
 
     @property
     def vocabulary(self) -> dict[str, int]:
         return self.vectorizer.vocabulary_
 
-    @property
-    def terms(self) -> np.ndarray:
-        return self.vectorizer.get_feature_names_out()
-
     def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
         return self.vectorizer.transform([text_terms(text) for text in texts]).tocsr()
 
     def rows(self, ids: Iterable[int]) -> sparse.csr_matrix:
-        index = {pk: n for n, pk in enumerate(self.ids)}
-        return self.matrix[[index[pk] for pk in ids if pk in index]]
+        return self.matrix[[self.index[pk] for pk in ids if pk in self.index]]
 
 
 def _given(terms: list[str]) -> list[str]:
@@ -110,20 +115,20 @@ def train(
     corpus (never a positive, never `exclude`d) is added, drawn from `seed`."""
     if positives.shape[0] == 0:
         return None
-    excluded = set(exclude)
-    pool = [n for n, pk in enumerate(features.ids) if pk not in excluded]
-    rng = np.random.default_rng(seed)
-    sampled = rng.choice(len(pool), size=min(NEGATIVES_SAMPLED, len(pool)), replace=False)
-    negative_rows = [features.matrix[[pool[n] for n in sampled]]] if len(pool) else []
-    X = sparse.vstack([positives, negatives, *negative_rows]).tocsr()
+    X = sparse.vstack([positives, negatives, _sample(features, seed, exclude)]).tocsr()
     y = np.zeros(X.shape[0], dtype=np.int8)
     y[: positives.shape[0]] = 1
     if y.min() == y.max():  # only positives: nothing to tell them from
         return None
-    model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear")
-    model.fit(X, y)
+    positive = int(y.sum())
+    # "balanced" classes, weighed here: scikit-learn's own check of them costs more than the fit
+    balanced = {1: len(y) / (2 * positive), 0: len(y) / (2 * (len(y) - positive))}
+    model = LogisticRegression(C=C, class_weight=balanced, solver="liblinear")
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        model.fit(X, y)
     coef = model.coef_[0]
-    top = np.argsort(-np.abs(coef))[:TOP_TERMS]
+    used = np.unique(X.indices)  # a column no example has keeps a zero weight
+    top = used[np.argsort(-np.abs(coef[used]), kind="stable")[:TOP_TERMS]]
     terms = features.terms
     weights = {str(terms[i]): round(float(coef[i]), 4) for i in top if coef[i] != 0}
     return TrainedModel(
@@ -133,6 +138,17 @@ def train(
         positive_count=positives.shape[0],
         negative_count=X.shape[0] - positives.shape[0],
     )
+
+
+def _sample(features: Features, seed: int, exclude: Iterable[int]) -> sparse.csr_matrix:
+    """A reader's own sample of recent papers as negatives: never one they know."""
+    size = len(features.ids)
+    if not size:
+        return features.matrix[:0]
+    skip = {features.index[pk] for pk in exclude if pk in features.index}
+    rng = np.random.default_rng(seed)
+    drawn = rng.choice(size, size=min(size, NEGATIVES_SAMPLED + len(skip)), replace=False)
+    return features.matrix[[row for row in drawn if row not in skip][:NEGATIVES_SAMPLED]]
 
 
 def _signatures(matrix: sparse.csr_matrix, info: Sequence[Positive], terms) -> list[list]:
@@ -161,7 +177,7 @@ class Candidates:
     @classmethod
     def of(cls, features: Features, ids: Sequence[int] | None = None) -> "Candidates":
         rows = features.matrix if ids is None else features.rows(ids)
-        kept = features.ids if ids is None else [pk for pk in ids if pk in set(features.ids)]
+        kept = features.ids if ids is None else [pk for pk in ids if pk in features.index]
         return cls(
             ids=list(kept),
             matrix=rows.tocsc(),

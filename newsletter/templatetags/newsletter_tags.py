@@ -16,8 +16,8 @@ def feedback_paths(context, paper_id: int) -> tuple[str, str] | None:
         return None
     subscriber = digest.subscriber
     return (
-        reverse("newsletter:feedback", args=[feedback_token(subscriber, paper_id, 1)]),
-        reverse("newsletter:feedback", args=[feedback_token(subscriber, paper_id, -1)]),
+        reverse("newsletter:feedback", args=[token := feedback_token(subscriber, paper_id), "up"]),
+        reverse("newsletter:feedback", args=[token, "down"]),
     )
 
 

@@ -17,7 +17,7 @@ def test_like_undo_then_dislike(page, make_paper, make_subscriber, due_now, outb
     due_now(ada)
     call_command("send_digests", "--no-progress", stdout=io.StringIO())
     [message] = outbox
-    like, dislike = re.findall(r"http://\S+/feedback/\S+/", message.body)[:2]
+    like, dislike = re.findall(r"http://\S+/feedback/\S+/(?:up|down)/", message.body)[:2]
 
     page.goto(like)  # the page submits the choice at once
     page.get_by_role("heading", name="You liked this paper").wait_for()
@@ -43,7 +43,7 @@ def test_without_javascript_a_button_records_it(browser, live_server, settings, 
     ada = make_subscriber("ada@example.org", "llm")
     due_now(ada)
     call_command("send_digests", "--no-progress", stdout=io.StringIO())
-    like = re.findall(r"http://\S+/feedback/\S+/", outbox[0].body)[0]
+    like = re.findall(r"http://\S+/feedback/\S+/up/", outbox[0].body)[0]
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()

@@ -13,7 +13,8 @@ from newsletter.digests.schedule import digests_create_now
 from newsletter.feedback import feedback_record
 from newsletter.matching import matching_run
 from newsletter.models import Digest, ReaderModel, Subscriber
-from newsletter.personal.service import library_import, reader_models_due, reader_models_train
+from newsletter.personal.service import library_import
+from newsletter.personal.training import reader_models_due, reader_models_train, reader_ranking
 from newsletter.tasks import train_due_reader_models
 from papers.models import Paper
 
@@ -179,3 +180,37 @@ def test_recommend_command(papers, make_subscriber):
     make_subscriber("bob@example.org", "verilog")
     with pytest.raises(CommandError, match="nothing to learn"):
         call_command("recommend", "bob@example.org", stdout=io.StringIO())
+
+
+def test_a_reason_names_the_positive_the_paper_is_like(papers, make_subscriber):
+    """A library of stored and unstored papers, in any order: each recommendation names the one
+    it resembles."""
+    ada = make_subscriber("ada@example.org", max_papers=10)
+    ris = (
+        f"TY  - JOUR\nTI  - {papers['q'][0].title}\nER  -\n"
+        "TY  - JOUR\nTI  - Folding proteins with score models\n"
+        "AB  - A diffusion model predicts protein structures from sequences.\nER  -\n"
+        f"TY  - JOUR\nTI  - {papers['v'][0].title}\nER  -\n"
+    )
+    library_import(subscriber=ada, data=ris, name="mixed.ris")
+    found = {r.title: r.reason for r in reader_ranking(subscriber=ada, limit=20)}
+    assert found["Protein folding with diffusion"] == (
+        "like “Folding proteins with score models” in your library"
+    )
+    assert (
+        found["RTL repair agents for hardware bugs"]
+        == f"like “{papers['v'][0].title}” in your library"
+    )
+    assert papers["q"][0].title not in found  # never a paper of the library
+
+
+def test_the_admin_lists_ratings_libraries_and_rankings(admin_client, papers, make_subscriber):
+    ada = make_subscriber("ada@example.org", "verilog")
+    library_of(ada, papers["q"][:2])
+    feedback_record(subscriber=ada, paper=papers["o"][0], verdict=-1)
+    reader_models_train(subscriber_ids=[ada.pk])
+    for name in ("feedback", "libraryentry", "readermodel"):
+        page = admin_client.get(f"/admin/newsletter/{name}/")
+        assert page.status_code == 200 and "ada@example.org" in page.content.decode(), name
+    model = admin_client.get(f"/admin/newsletter/readermodel/{ada.pk}/change/").content.decode()
+    assert "quantiz" in model  # its top terms

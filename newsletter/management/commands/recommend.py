@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from newsletter.models import Subscriber
-from newsletter.personal.service import reader_ranking
+from newsletter.personal.training import reader_ranking
 
 
 class Command(BaseCommand):
