@@ -163,6 +163,8 @@ ANYMAIL = {
     for key, value in os.environ.items()
     if key.startswith("ANYMAIL_") and value
 }
+if "," in ANYMAIL.get("WEBHOOK_SECRET", ""):  # "new:pass,old:pass" while the ESP changes over
+    ANYMAIL["WEBHOOK_SECRET"] = [s.strip() for s in ANYMAIL["WEBHOOK_SECRET"].split(",") if s]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

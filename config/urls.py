@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from newsletter.webhooks import tracking_webhook, webhook_secrets
 from papers import views as paper_views
 
 admin.site.site_header = "Paperwire"
@@ -13,7 +14,11 @@ urlpatterns = [
     path("trending/", paper_views.trending_view, name="trending"),
     path("papers/<int:pk>/", paper_views.paper, name="paper"),
     path("admin/", admin.site.urls),
-    # ESP tracking webhooks: /anymail/<esp>/tracking/, basic auth from ANYMAIL_WEBHOOK_SECRET.
-    path("anymail/", include("anymail.urls")),
     path("", include("newsletter.urls")),
 ]
+# ESP tracking webhooks, /anymail/<esp>/tracking/: only with the basic-auth credentials of
+# ANYMAIL_WEBHOOK_SECRET (without them anyone could post bounces and complaints).
+if webhook_secrets():
+    urlpatterns.insert(
+        -1, path("anymail/<str:esp>/tracking/", tracking_webhook, name="esp_tracking")
+    )

@@ -29,16 +29,23 @@ def match_ingested_papers(sender, run_id: int, paper_ids: list[int], **kwargs) -
 
 
 def check_webhook_secret(app_configs, **kwargs) -> list:
-    """`manage.py check --deploy`: without a secret, anyone could post bounces and complaints."""
+    """`manage.py check --deploy`: a production site without the webhook's secret has no
+    bounce or complaint handling (the webhook is not mounted without it), and must say so."""
     from django.conf import settings
-    from django.core.checks import Warning
+    from django.core.checks import Error, Warning
 
-    if settings.ANYMAIL.get("WEBHOOK_SECRET"):
+    from newsletter.webhooks import webhook_secrets
+
+    if webhook_secrets():
         return []
+    kind, code = (Warning, "newsletter.W001") if settings.DEBUG else (Error, "newsletter.E001")
     return [
-        Warning(
-            "ANYMAIL_WEBHOOK_SECRET is not set: the ESP tracking webhook accepts anyone's events.",
-            hint="Set ANYMAIL_WEBHOOK_SECRET=user:password and give the ESP that URL.",
-            id="newsletter.W001",
+        kind(
+            "ANYMAIL_WEBHOOK_SECRET is not set, so the ESP tracking webhook is not mounted: "
+            "bounces and complaints from the ESP are never received, and addresses that bounce "
+            "keep being mailed.",
+            hint="Set ANYMAIL_WEBHOOK_SECRET=user:password (a long random password) and give "
+            "the ESP https://user:password@your-site/anymail/<esp>/tracking/.",
+            id=code,
         )
     ]

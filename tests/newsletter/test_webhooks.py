@@ -1,10 +1,15 @@
 """The ESP tracking webhook (anymail, here Postmark's format): bounces, complaints, unsubscribes."""
 
 import base64
+import contextlib
+import importlib
 import json
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.test import Client
+from django.urls import clear_url_caches
 
 from newsletter.models import DeliveryEvent, Subscriber
 
@@ -15,6 +20,22 @@ URL = "/anymail/postmark/tracking/"
 @pytest.fixture(autouse=True)
 def webhook_secret(settings):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "esp:s3cret"}
+    with mounted():
+        yield
+
+
+@contextlib.contextmanager
+def mounted():
+    """The URLs as a process started with the settings of now would have them."""
+    import config.urls
+
+    importlib.reload(config.urls)
+    clear_url_caches()
+    try:
+        yield
+    finally:
+        importlib.reload(config.urls)
+        clear_url_caches()
 
 
 @pytest.fixture
@@ -94,11 +115,53 @@ def test_an_event_for_an_unknown_address_is_kept(client):
 
 
 def test_the_webhook_requires_the_secret(client, ada):
-    assert post(client, bounce(), credentials="esp:wrong").status_code == 400
-    assert client.post(URL, json.dumps(bounce()), content_type="application/json").status_code in (
-        400, 401, 403,
-    )  # fmt: skip
+    wrong = post(client, bounce(), credentials="esp:wrong")
+    assert wrong.status_code == 401 and wrong["WWW-Authenticate"].startswith("Basic")
+    assert (
+        client.post(URL, json.dumps(bounce()), content_type="application/json").status_code == 401
+    )
+    assert (
+        client.post(
+            URL, "{}", content_type="application/json", HTTP_AUTHORIZATION="Basic !!"
+        ).status_code
+        == 401
+    )
     assert status(ada) == "active" and not DeliveryEvent.objects.exists()
+
+
+def test_without_a_secret_there_is_no_webhook_and_production_fails_its_checks(
+    client, ada, settings
+):
+    settings.ANYMAIL = {
+        key: value for key, value in settings.ANYMAIL.items() if key != "WEBHOOK_SECRET"
+    }
+    with mounted():
+        assert post(client, bounce()).status_code == 404  # forged or not: nothing is there
+        assert post(client, bounce(), credentials="").status_code == 404
+    assert status(ada) == "active" and not DeliveryEvent.objects.exists()
+    settings.DEBUG = False
+    with pytest.raises(SystemCheckError, match=r"newsletter\.E001"):
+        call_command("check", "--deploy", "--fail-level", "ERROR")
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["", "not json", "[]", "null", '{"RecordType": 5}', '{"RecordType": "Bounce"}',
+     '{"RecordType": "Bounce", "Email": ["x"], "BouncedAt": "yesterday"}', "{" * 5000],
+)  # fmt: skip
+def test_a_malformed_body_is_a_400_never_a_500(client, ada, body):
+    auth = "Basic " + base64.b64encode(b"esp:s3cret").decode()
+    response = client.post(URL, body, content_type="application/json", HTTP_AUTHORIZATION=auth)
+    assert response.status_code in (200, 400), response.content
+    assert status(ada) == "active"
+
+
+def test_an_unknown_esp_is_a_404(client):
+    auth = "Basic " + base64.b64encode(b"esp:s3cret").decode()
+    response = client.post(
+        "/anymail/nobody/tracking/", "{}", content_type="application/json", HTTP_AUTHORIZATION=auth
+    )
+    assert response.status_code == 404
 
 
 def test_the_admin_shows_the_events(admin_client, client, ada):
