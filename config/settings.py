@@ -192,9 +192,16 @@ STORAGES = {
 }
 
 if not DEBUG:
+    HTTPS = SITE_URL.startswith("https://")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=SITE_URL.startswith("https://"))
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=HTTPS)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # A site served over https says so to browsers (HSTS, a year by default) and redirects
+    # plain http; set these to 0 while trying https out, or for a site on plain http.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=HTTPS)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
+from django.urls.converters import get_converters
 
+from core.numbers import IdConverter
 from newsletter.webhooks import tracking_webhook, webhook_secrets
 from papers import views as paper_views
 
@@ -9,10 +11,13 @@ admin.site.site_title = "Paperwire admin"
 admin.site.index_title = "Curation"
 admin.site.index_template = "admin/paperwire_index.html"  # adds the feeds that are failing
 
+if "id" not in get_converters():  # once, though tests reload this module
+    register_converter(IdConverter, "id")
+
 urlpatterns = [
     path("", paper_views.home, name="home"),
     path("trending/", paper_views.trending_view, name="trending"),
-    path("papers/<int:pk>/", paper_views.paper, name="paper"),
+    path("papers/<id:pk>/", paper_views.paper, name="paper"),
     path("admin/", admin.site.urls),
     path("", include("newsletter.urls")),
 ]

@@ -12,12 +12,14 @@ class NewsletterConfig(AppConfig):
         from anymail.signals import tracking
         from django.core import checks
 
+        from config.checks import check_production_settings
         from newsletter.webhooks import on_tracking
         from papers.signals import papers_ingested
 
         papers_ingested.connect(match_ingested_papers, dispatch_uid="newsletter.match")
         tracking.connect(on_tracking, dispatch_uid="newsletter.tracking")
         checks.register(check_webhook_secret, checks.Tags.security, deploy=True)
+        checks.register(check_production_settings, checks.Tags.security, deploy=True)
 
 
 def match_ingested_papers(sender, run_id: int, paper_ids: list[int], **kwargs) -> None:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
+from core.numbers import bounded_int
 from newsletter.digests.content import content_of
 from newsletter.emails import digest_url, period_label
 from newsletter.feedback import (
@@ -146,10 +147,13 @@ def digest(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text is not None else None
-    except ValueError:
-        raise Http404("Not a number.") from None
+    """A number from the request: None when absent; a 404 when not a number a key can be."""
+    if text is None:
+        return None
+    value = bounded_int(text)
+    if value is None:
+        raise Http404("Not a number.")
+    return value
 
 
 def _bad_link(request: HttpRequest, *, expired: bool, action: str) -> HttpResponse:

@@ -1,6 +1,6 @@
 """The public site: the trending listing, search, and a paper's page."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -57,12 +57,22 @@ def paper(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# The days a listing can show: arXiv began in 1991, and nothing is listed a year ahead.
+FIRST_DAY = date(1991, 1, 1)
+
+
 def _day(text: str | None) -> date:
-    """The day asked for, or the latest day with papers (today's listing may not be out yet)."""
+    """The day asked for, or the latest day with papers (today's listing may not be out yet).
+    A day that is no date, or outside the listings' years, is a 404 with a page."""
     today = timezone.localdate()
     if text:
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text[:10]) if len(text) == 10 else None
         except ValueError:
-            raise Http404("Dates look like 2026-11-23.") from None
+            day = None
+        if day is None:
+            raise Http404("Dates look like 2026-11-23.")
+        if not FIRST_DAY <= day <= today + timedelta(days=366):
+            raise Http404(f"There are no listings on {day:%Y-%m-%d}.")
+        return day
     return latest_listing_day(on_or_before=today) or today
