@@ -21,6 +21,7 @@ from papers.readers.base import (
     author_names,
     clean_text,
     parse_arxiv_id_version,
+    refuse_xml_entities,
 )
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -44,6 +45,7 @@ def read(stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord]:
     root = container = None
     channel_title = None
     items = 0
+    refuse_xml_entities(stream)  # never expanded: no billion laughs, no external entities
     events = ET.iterparse(stream, events=("start", "end"))
     try:
         for event, elem in events:

@@ -19,6 +19,7 @@ from papers.readers.base import (
     author_names,
     clean_text,
     parse_arxiv_id,
+    refuse_xml_entities,
 )
 
 FEED_ROOTS = ("<rss", "<feed", "<rdf:RDF")
@@ -29,7 +30,9 @@ def sniff(head: str) -> bool:
 
 
 def read(stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord]:
-    parsed = feedparser.parse(stream.read(), sanitize_html=False, resolve_relative_uris=False)
+    refuse_xml_entities(stream)  # feedparser's loose parser would expand them
+    data = stream.read()
+    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     problem = parsed.get("bozo_exception")
     if isinstance(problem, xml.sax.SAXException):
         line = problem.getLineNumber() if hasattr(problem, "getLineNumber") else None
