@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "anymail",
     "django_ratelimit",
     "csp",
+    "axes",
     "papers",
     "newsletter",
 ]
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login
 ]
 
 # Content-Security-Policy (django-csp): scripts only from this site, never inline, so an injected
@@ -186,6 +188,28 @@ ANYMAIL = {
 }
 if "," in ANYMAIL.get("WEBHOOK_SECRET", ""):  # "new:pass,old:pass" while the ESP changes over
     ANYMAIL["WEBHOOK_SECRET"] = [s.strip() for s in ANYMAIL["WEBHOOK_SECRET"].split(",") if s]
+
+# The proxies in front of the site (a load balancer, nginx): the client's address is then the
+# one they add to X-Forwarded-For, counted from the right; 0 (the default) trusts no header, so
+# no client can choose the address its rate limits and lockouts count against.
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
+# Admin logins (django-axes): after AXES_FAILURE_LIMIT failures for one username from one
+# address, that pair is locked out for AXES_COOLOFF_TIME hours; attempts and lockouts are listed
+# in the admin (Axes), where a lockout can be lifted.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_TIME", "1"))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXIES else ["REMOTE_ADDR"]
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
