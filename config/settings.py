@@ -133,17 +133,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
-# Rate limits (django-ratelimit) count in the cache. Django's own RedisCache increments
-# atomically, though django-ratelimit lists only django-redis (W001). Without Redis, the local
-# stack has one web process, so its in-memory cache is the only one there is (E003).
+# Rate limits (django-ratelimit) count in the cache, shared by every web process: Redis when
+# configured (Django's RedisCache increments atomically, though django-ratelimit lists only
+# django-redis: W001), otherwise the database, with an atomic increment (config/cache.py; the
+# table comes with migration newsletter 0011). Never a per-process memory.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+    CACHES = {
+        "default": {"BACKEND": "config.cache.AtomicDatabaseCache", "LOCATION": "paperwire_cache"}
+    }
+# The address rate limits count against: see TRUSTED_PROXIES.
+RATELIMIT_IP_META_KEY = "config.cache.client_ip"
 
 # Celery: Redis when configured, otherwise a broker that lives in files under var/broker.
 BROKER_DIR = VAR_DIR / "broker"

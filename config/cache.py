@@ -1,0 +1,49 @@
+"""Infrastructure the settings name: the cache that rate limits count in without Redis, and the
+client's address behind trusted proxies."""
+
+import ipaddress
+
+from django.conf import settings
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, router, transaction
+
+
+class AtomicDatabaseCache(DatabaseCache):
+    """Django's database cache, shared by every process on the database (as Redis would be), with
+    an increment that cannot lose a count: rate limits add to a counter from many processes.
+
+    Django's own `incr` reads and writes in two steps. Here both happen in one transaction that
+    holds the row: `SELECT ... FOR UPDATE` on PostgreSQL; on SQLite the transaction takes the
+    write lock up front (the settings make every transaction IMMEDIATE)."""
+
+    def incr(self, key, delta=1, version=None):
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        with transaction.atomic(using=db):
+            if connection.vendor == "postgresql":
+                table = connection.ops.quote_name(self._table)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT cache_key FROM {table} WHERE cache_key = %s FOR UPDATE",
+                        [self.make_and_validate_key(key, version=version)],
+                    )
+            return super().incr(key, delta, version)
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or with TRUSTED_PROXIES = N the address the outermost
+    trusted proxy saw, N places from the right of X-Forwarded-For. What a client writes further
+    left is never believed."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXIES
+    if proxies <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < proxies:
+        return remote
+    candidate = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
