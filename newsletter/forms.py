@@ -3,6 +3,7 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.emails import canonical_email
 from newsletter.models import Subscriber, Topic
 from newsletter.rules import RuleError, parse
 
@@ -85,10 +86,22 @@ class SubscriptionForm(forms.Form):
         return {name: self.cleaned_data[name] for name in PREFERENCES}
 
 
+class CanonicalEmailField(forms.EmailField):
+    """An address in its canonical spelling (core/emails.py) before it is validated, so that a
+    full-width, upper-case or Unicode-domain spelling is the mailbox it names."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return canonical_email(value) if value else value
+        except ValueError:
+            return value  # the validators say what is wrong with it
+
+
 class SignupForm(SubscriptionForm):
     field_order = ["email"]
 
-    email = forms.EmailField(
+    email = CanonicalEmailField(
         label="Email address",
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -98,4 +111,7 @@ class SignupForm(SubscriptionForm):
         email = self.cleaned_data["email"].strip()
         if any(char in email for char in "\r\n\x00,;<>"):
             raise ValidationError("Enter one plain email address.")
-        return email
+        try:  # one spelling per mailbox, whatever the case, Unicode form or IDNA form typed
+            return canonical_email(email)
+        except ValueError as exc:
+            raise ValidationError(f"Enter a valid email address: {exc}.") from None

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.emails import canonical_email
 from newsletter.forms import MAX_RULES
 from newsletter.models import Subscriber, Subscription, Topic
 from newsletter.rules import RuleError, parse
@@ -82,6 +83,11 @@ def subscribers_import(data: bytes, *, confirmed: bool = False) -> ImportReport:
     readers: dict[str, _Reader] = {}
     for line, email, topic in rows:
         problem = _email_problem(email)
+        if not problem:
+            try:  # one spelling per mailbox, as a signup stores it
+                email = canonical_email(email)
+            except ValueError as exc:
+                problem = f"not a valid email address ({exc})"
         if problem:
             report.refused.append(Refused(line, email, problem))
             continue

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.emails import canonical_or_same
 from newsletter.digests.schedule import subscriber_next_digest_at
 from newsletter.models import Subscriber, Subscription, Topic
 
@@ -50,7 +51,11 @@ def subscriber_update(
 
 
 def _locked_subscriber(email: str) -> Subscriber | None:
-    return Subscriber.objects.select_for_update().filter(email__iexact=email).first()
+    return (
+        Subscriber.objects.select_for_update()
+        .filter(email__iexact=canonical_or_same(email))
+        .first()
+    )
 
 
 def _save_pending(subscriber, email, rules, topics, preferences) -> Subscriber:

@@ -19,6 +19,17 @@ def send_confirmation(subscriber_id: int) -> None:
 
 
 @shared_task
+def process_signup(email: str, rules: list[str], topic_ids: list[int], preferences: dict) -> str:
+    """A signup, from the form: the request only queues it, so a new address and a known one
+    take the same path and the same time there (which address is subscribed stays unknown)."""
+    from newsletter.models import Topic
+    from newsletter.services import subscriber_signup
+
+    topics = list(Topic.objects.filter(pk__in=topic_ids, active=True))
+    return subscriber_signup(email=email, rules=rules, topics=topics, preferences=preferences)
+
+
+@shared_task
 def send_manage_link(subscriber_id: int) -> None:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is not None and subscriber.status in ("active", "paused"):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
+from core.emails import canonical_or_same
 from core.numbers import bounded_int
 from newsletter.digests.content import content_of
 from newsletter.emails import digest_url, period_label
@@ -37,10 +38,10 @@ from newsletter.services import (
     subscriber_export,
     subscriber_pause,
     subscriber_resume,
-    subscriber_signup,
     subscriber_unsubscribe,
     subscriber_update,
 )
+from newsletter.tasks import process_signup
 from newsletter.tokens import (
     VERDICT_NAMES,
     VERDICTS,
@@ -272,7 +273,8 @@ def _current_choices(subscriber) -> dict:
 
 
 def _address_key(group: str, request: HttpRequest) -> str:
-    return request.POST.get("email", "").strip().lower()
+    """The per-address limit counts one mailbox however it is spelled (case, Unicode, IDNA)."""
+    return canonical_or_same(request.POST.get("email", ""))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -286,11 +288,11 @@ def signup(request: HttpRequest) -> HttpResponse:
             request, group="signup-address", key=_address_key, rate=SIGNUP_ADDRESS_RATE,
             method="POST", increment=True,
         )  # fmt: skip
-        if not over_cap:
-            subscriber_signup(
+        if not over_cap:  # the same work for every address: the task decides what to send
+            process_signup.delay(
                 email=form.cleaned_data["email"],
                 rules=form.cleaned_data["rules"],
-                topics=list(form.cleaned_data["topics"]),
+                topic_ids=[topic.pk for topic in form.cleaned_data["topics"]],
                 preferences=form.preferences(),
             )
         hints = [hint for rule in form.cleaned_data["rules"] for hint in name_hints(parse(rule))]

@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
+from core.emails import canonical_or_same
 from newsletter.models import DeliveryEvent, Digest, Subscriber
 from newsletter.services import subscriber_unsubscribe, subscribers_suppress
 
@@ -33,7 +34,11 @@ HARD_REJECT_REASONS = {RejectReason.BOUNCED, RejectReason.INVALID}
 def delivery_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> DeliveryEvent | None:
     """Store the event and act on it; None if this event was already received."""
     recipient = (event.recipient or "").strip()
-    subscriber = Subscriber.objects.filter(email__iexact=recipient).first() if recipient else None
+    subscriber = (
+        Subscriber.objects.filter(email__iexact=canonical_or_same(recipient)).first()
+        if recipient
+        else None
+    )
     digest = None
     if event.message_id:
         digest = Digest.objects.filter(esp_message_id=str(event.message_id)).first()

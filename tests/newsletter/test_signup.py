@@ -190,3 +190,49 @@ def test_the_live_preview_lists_recent_matches_and_explains_bad_rules(client):
     bad = client.get("/subscribe/preview/", {"rule": "OR x"})
     assert bad.status_code == 400
     assert bad.json()["error"].startswith("OR needs a term before it")
+
+
+def test_a_new_and_a_subscribed_address_take_the_same_path(client, make_subscriber, monkeypatch):
+    """Signup timing tells nothing (hardening issue, item 5): the request only queues the
+    signup, with the same queries and the same answer whoever the address belongs to."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from newsletter import tasks
+
+    make_subscriber("known@example.org", "llm")
+    queued = []
+    monkeypatch.setattr(tasks.process_signup, "delay", lambda **kw: queued.append(kw))
+    form = {"rules": "llm", "frequency": "daily", "send_weekday": 0, "send_hour": 8,
+            "timezone": "UTC", "max_papers": 10}  # fmt: skip
+    seen = []
+    for email in ("new@example.org", "known@example.org"):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post("/subscribe/", {**form, "email": email})
+        body = response.content.decode().replace(email, "ADDRESS")
+        shapes = [re.sub(r"'[^']*'|\b\d+\b", "?", q["sql"]) for q in queries]
+        seen.append((response.status_code, shapes, body))
+    assert seen[0] == seen[1]
+    assert [q["email"] for q in queued] == ["new@example.org", "known@example.org"]
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ["Ada@BÜCHER.example", "ada@xn--bcher-kva.example", "\uff41\uff44\uff41@bücher.example"],
+        ["Ada@Example.org", "ada@example.org.", "ADA@EXAMPLE.ORG"],
+    ],
+)
+def test_spellings_of_one_address_are_one_subscriber_and_one_limit(client, outbox, spellings):
+    """Hardening issue, item 8: the per-address limit and the subscriber row are keyed on one
+    canonical form (IDNA domain, normalized case and Unicode)."""
+    cache.clear()
+    form = {"rules": "llm", "frequency": "daily", "send_weekday": 0, "send_hour": 8,
+            "timezone": "UTC", "max_papers": 10}  # fmt: skip
+    for email in [*spellings, spellings[0]]:  # the limit is 3 an hour per address
+        assert client.post("/subscribe/", {**form, "email": email}).status_code == 200
+    [subscriber] = Subscriber.objects.all()
+    assert subscriber.email == spellings[1].lower().rstrip(".")
+    assert len(outbox) == 3  # the fourth spelling was over the limit: nothing sent

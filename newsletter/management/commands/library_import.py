@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.emails import canonical_or_same
 from newsletter.models import Subscriber
 from newsletter.personal.library import FORMATS, MAX_BYTES, LibraryError
 from newsletter.personal.service import library_import
@@ -29,7 +30,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        subscriber = Subscriber.objects.filter(email__iexact=options["email"].strip()).first()
+        subscriber = Subscriber.objects.filter(
+            email__iexact=canonical_or_same(options["email"])
+        ).first()
         if subscriber is None:
             raise CommandError(f"No subscriber has the address {options['email']!r}.")
         name = options["file"]

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from core.emails import canonical_or_same
 from newsletter.models import Subscriber
 from newsletter.personal.training import reader_ranking
 
@@ -26,7 +27,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        subscriber = Subscriber.objects.filter(email__iexact=options["email"].strip()).first()
+        subscriber = Subscriber.objects.filter(
+            email__iexact=canonical_or_same(options["email"])
+        ).first()
         if subscriber is None:
             raise CommandError(f"No subscriber has the address {options['email']!r}.")
         if not 1 <= options["limit"] <= 1000:
