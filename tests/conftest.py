@@ -77,8 +77,13 @@ class LoopbackServer:
         self.routes[path] = list(routes)
         return self.base_url + path
 
+    def serve_any_query(self, path: str, body: bytes, **options) -> str:
+        """Answer GET `path` with any query (one not served exactly) with `body`."""
+        self.routes[path + "?*"] = [Route(body=body, **options)]
+        return self.base_url + path
+
     def route_for(self, path: str) -> Route | None:
-        routes = self.routes.get(path)
+        routes = self.routes.get(path) or self.routes.get(path.split("?")[0] + "?*")
         if not routes:
             return None
         return routes.pop(0) if len(routes) > 1 else routes[0]
