@@ -1,7 +1,9 @@
 """Infrastructure the settings name: the cache that rate limits count in without Redis, and the
 client's address behind trusted proxies."""
 
+import base64
 import ipaddress
+import pickle
 
 from django.conf import settings
 from django.core.cache.backends.db import DatabaseCache
@@ -12,22 +14,30 @@ class AtomicDatabaseCache(DatabaseCache):
     """Django's database cache, shared by every process on the database (as Redis would be), with
     an increment that cannot lose a count: rate limits add to a counter from many processes.
 
-    Django's own `incr` reads and writes in two steps. Here both happen in one transaction that
-    holds the row: `SELECT ... FOR UPDATE` on PostgreSQL; on SQLite the transaction takes the
-    write lock up front (the settings make every transaction IMMEDIATE)."""
+    Django's own `incr` reads, then writes the sum with a fresh default timeout, in two steps.
+    Here both happen in one transaction that holds the row (`SELECT ... FOR UPDATE` on
+    PostgreSQL; on SQLite the settings make every transaction take the write lock up front), and
+    the write keeps the row's expiry: a count lasts as long as its rate limit's window."""
 
     def incr(self, key, delta=1, version=None):
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
-        with transaction.atomic(using=db):
+        table = connection.ops.quote_name(self._table)
+        cache_key = self.make_and_validate_key(key, version=version)
+        with transaction.atomic(using=db), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                table = connection.ops.quote_name(self._table)
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        f"SELECT cache_key FROM {table} WHERE cache_key = %s FOR UPDATE",
-                        [self.make_and_validate_key(key, version=version)],
-                    )
-            return super().incr(key, delta, version)
+                cursor.execute(
+                    f"SELECT cache_key FROM {table} WHERE cache_key = %s FOR UPDATE", [cache_key]
+                )
+            value = self.get(key, version=version)
+            if value is None:
+                raise ValueError(f"Key '{key}' not found")
+            value += delta
+            stored = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+            cursor.execute(
+                f"UPDATE {table} SET value = %s WHERE cache_key = %s", [stored, cache_key]
+            )
+        return value
 
 
 def client_ip(request) -> str:
