@@ -206,7 +206,7 @@ class IngestRunAdmin(admin.ModelAdmin):
         "unchanged_count", "rejected_count",
     )  # fmt: skip
     list_filter = ("status", "format", "feed")
-    search_fields = ("source", "errors")
+    search_fields = ("source", "errors", "warnings")
     date_hierarchy = "started_at"
     list_select_related = ("feed",)
 

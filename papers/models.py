@@ -203,6 +203,9 @@ class IngestRun(models.Model):
         "skipped", default=0, help_text="arXiv replacements of papers that are not stored."
     )
     errors = models.TextField(blank=True)
+    warnings = models.TextField(
+        blank=True, help_text="What was cut or dropped from records to fit, with their positions."
+    )
 
     class Meta:
         ordering = ["-started_at"]

@@ -73,6 +73,9 @@ class PaperRecord:
     title_tex: str = field(init=False, default="")
     abstract_tex: str = field(init=False, default="")
     title_key: str = field(init=False)
+    # What was cut or dropped to fit (too long, a link that is no http(s), a number out of
+    # range): the ingest reports each with the record's position.
+    warnings: list[str] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         if has_tex(self.title):
@@ -86,6 +89,95 @@ class PaperRecord:
             self.code_url = find_code_url(self.abstract)
         if not self.url and self.arxiv_id:
             self.url = f"https://arxiv.org/abs/{self.arxiv_id}"
+        if self._needs_checking():
+            self._fit()
+
+    def _needs_checking(self) -> bool:
+        """Most records fit: a few cheap looks decide whether to check each field."""
+        if (
+            len(self.title) > TITLE_MAX
+            or len(self.abstract) > ABSTRACT_MAX
+            or len(self.ai_summary) > SUMMARY_MAX
+            or len(self.authors) > AUTHORS_MAX
+            or len(self.categories) > LIST_MAX
+            or len(self.ai_keywords) > LIST_MAX
+            or (self.arxiv_id is not None and len(self.arxiv_id) > ARXIV_ID_MAX)
+            or (self.org_handle is not None and len(self.org_handle) > 100)
+            or (self.org_name is not None and len(self.org_name) > 200)
+            or len(self.submitted_by) > 100
+        ):
+            return True
+        for url in (self.code_url, self.project_url, self.url, self.thumbnail_url,
+                    self.org_avatar_url):  # fmt: skip
+            if url and not _is_web_url(url):
+                return True
+        for value, top in ((self.upvotes, INT_MAX), (self.github_stars, INT_MAX),
+                           (self.comment_count, INT_MAX), (self.author_count, INT_MAX),
+                           (self.arxiv_version, 32_767)):  # fmt: skip
+            if value is not None and not _in_range(value, top):
+                return True
+        return any(len(str(name)) > NAME_MAX for name in self.authors)
+
+    def _fit(self) -> None:
+        """Cut what is too long, drop what cannot be stored, and say so for each."""
+        for name, top in (("title", TITLE_MAX), ("abstract", ABSTRACT_MAX),
+                          ("ai_summary", SUMMARY_MAX), *SHORT_FIELDS):  # fmt: skip
+            value = getattr(self, name) or ""
+            if len(value) > top:
+                setattr(self, name, value[:top])
+                self.warnings.append(f"{name} cut from {len(value):,} to {top:,} characters")
+        if self.title_key != title_key(self.title):
+            self.title_key = title_key(self.title)
+        for name in URL_FIELDS:
+            value = getattr(self, name)
+            if value and not _is_web_url(value):
+                setattr(self, name, "")
+                self.warnings.append(f"{name} dropped: {_shown(value)} is no http(s) link of "
+                                     f"at most {URL_MAX} characters")  # fmt: skip
+        if self.arxiv_id is not None and len(self.arxiv_id) > ARXIV_ID_MAX:
+            self.warnings.append(f"arxiv_id dropped: {_shown(self.arxiv_id)} is too long")
+            self.arxiv_id = None
+        for name, top in NUMBER_FIELDS:
+            value = getattr(self, name)
+            if not _in_range(value, top):
+                setattr(self, name, None)
+                self.warnings.append(f"{name} dropped: {_shown(str(value))} is out of range")
+        if len(self.authors) > AUTHORS_MAX or any(len(str(a)) > NAME_MAX for a in self.authors):
+            self.authors = [str(a)[:NAME_MAX] for a in self.authors[:AUTHORS_MAX]]
+            self.warnings.append(f"authors cut to {AUTHORS_MAX:,} names of {NAME_MAX} characters")
+        for name in ("categories", "ai_keywords"):
+            values = getattr(self, name)
+            if len(values) > LIST_MAX:
+                setattr(self, name, values[:LIST_MAX])
+                self.warnings.append(f"{name} cut to {LIST_MAX}")
+
+
+# What a record may hold: the columns' sizes, and no more text than a paper has.
+TITLE_MAX = 1_000
+ABSTRACT_MAX = 20_000
+SUMMARY_MAX = 5_000
+URL_MAX = 500
+ARXIV_ID_MAX = 40
+NAME_MAX = 300
+AUTHORS_MAX = 5_000
+LIST_MAX = 100
+URL_FIELDS = ("code_url", "project_url", "url", "thumbnail_url", "org_avatar_url")
+SHORT_FIELDS = (("org_handle", 100), ("org_name", 200), ("submitted_by", 100))
+INT_MAX = 2**31 - 1  # PositiveIntegerField on every database
+NUMBER_FIELDS = (("upvotes", INT_MAX), ("github_stars", INT_MAX), ("comment_count", INT_MAX),
+                 ("author_count", INT_MAX), ("arxiv_version", 32_767))  # fmt: skip
+
+
+def _is_web_url(value: str) -> bool:
+    return len(value) <= URL_MAX and value[:8].lower().startswith(("http://", "https://"))
+
+
+def _in_range(value, top: int) -> bool:
+    return value is None or (isinstance(value, int) and 0 <= value <= top)
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 60 else value[:57] + "…")
 
 
 # XML's prolog, where a document type may declare entities: before the root element.

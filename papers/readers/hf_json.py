@@ -14,7 +14,6 @@ from papers.readers.base import PaperRecord, ReaderError, clean_text, http_url
 
 HUB = "https://huggingface.co"
 PAPER_PAGE = HUB + "/papers/{}"
-MAX_COUNT = 2**31 - 1  # what an integer column holds everywhere
 MAX_KEYWORDS = 20
 
 
@@ -94,9 +93,9 @@ def _count(holder: dict, name: str, number: int) -> int | None:
     value = holder.get(name)
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
+    if not isinstance(value, int) or isinstance(value, bool):
         raise ReaderError(f"'{name}' must be a whole number, not {value!r}", item=number)
-    return value
+    return value  # one out of a column's range is dropped from its record, with a warning
 
 
 def _hub_url(value: Any) -> str:

@@ -68,6 +68,8 @@ class IngestReport:
     rejected: int = 0
     skipped: int = 0
     error: str = ""
+    # Per record, what was cut or dropped to fit ("record 12: code_url dropped: ...").
+    warnings: list[str] = field(default_factory=list)
     run_id: int | None = None
     paper_ids: list[int] = field(default_factory=list, repr=False)
 
@@ -95,6 +97,8 @@ def source_ingest(
         nonlocal records_read
         for record in records:
             records_read += 1
+            if record.warnings:
+                report.warnings.extend(f"record {records_read}: {w}" for w in record.warnings)
             yield record
 
     try:
@@ -115,6 +119,9 @@ def source_ingest(
     if run is not None:
         _finish_run(run, report)
     return report
+
+
+WARNINGS_KEPT = 100  # per run; the count of the rest is kept
 
 
 def _batches(items: Iterable[PaperRecord], size: int) -> Iterator[list[PaperRecord]]:
@@ -145,6 +152,9 @@ def _finish_run(run: IngestRun, report: IngestReport) -> None:
     run.unchanged_count, run.rejected_count = report.unchanged, report.rejected
     run.skipped_count = report.skipped
     run.errors = report.error
+    shown = report.warnings[:WARNINGS_KEPT]
+    more = len(report.warnings) - len(shown)
+    run.warnings = "\n".join(shown) + (f"\n… and {more:,} more" if more else "")
     run.save()
     report.run_id = run.pk
     if report.paper_ids:

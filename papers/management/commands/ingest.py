@@ -100,8 +100,17 @@ class Command(BaseCommand):
         for report in reports:
             if report.error:
                 self.stderr.write(self.style.ERROR(f"rejected: {report.error}"))
+            for warning in report.warnings[:WARNINGS_SHOWN]:
+                self.stderr.write(self.style.WARNING(f"warning: {report.source}: {warning}"))
+            if len(report.warnings) > WARNINGS_SHOWN:
+                more = len(report.warnings) - WARNINGS_SHOWN
+                self.stderr.write(f"warning: {report.source}: … and {more:,} more (the IngestRun "
+                                  "lists the first 100)")  # fmt: skip
         if dry_run:
             self.stdout.write(self.style.WARNING("Dry run: nothing was written."))
+
+
+WARNINGS_SHOWN = 20
 
 
 def _is_url(item: str) -> bool:
