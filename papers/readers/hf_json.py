@@ -30,6 +30,8 @@ def read(stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord]:
         raise ReaderError(
             f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno
         ) from None
+    except RecursionError:
+        raise ReaderError("JSON nested too deeply to read") from None
     if not isinstance(data, list):
         raise ReaderError(
             f"expected a list of daily papers items, found a JSON {type(data).__name__}"

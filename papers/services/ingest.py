@@ -116,6 +116,15 @@ def source_ingest(
         _reject(report, exc.describe(source), rejected=records_read + 1)
     except DatabaseError as exc:
         _reject(report, f"{source}: the database refused the data: {exc}", rejected=records_read)
+    except (RecursionError, OverflowError, MemoryError) as exc:  # hostile input: this file alone
+        _reject(report, f"{source}: unreadable input ({exc.__class__.__name__})",
+                rejected=records_read + 1)  # fmt: skip
+    except BaseException as exc:  # a bug or an interrupt: the run still ends, as failed
+        _reject(report, f"{source}: ingest stopped by {exc.__class__.__name__}: {exc}",
+                rejected=records_read)  # fmt: skip
+        if run is not None:
+            _finish_run(run, report)
+        raise
     if run is not None:
         _finish_run(run, report)
     return report

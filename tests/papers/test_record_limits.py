@@ -46,3 +46,26 @@ def test_the_ingest_command_prints_the_warnings(tmp_path, run_ingest):
     result = run_ingest(str(path))
     assert result.code == 0
     assert f"warning: {path}: record 1: project_url dropped" in result.err
+
+
+def test_deep_nesting_fails_that_file_alone_and_every_run_ends(ingest_bytes):
+    """A JSON value nested 100,000 deep raised RecursionError, and its IngestRun stayed
+    "running" for ever; now that file fails with a message, and the next one goes in."""
+    bad = ingest_bytes(b"[" * 100_000, source="deep.json", kind="hf-json")
+    good = ingest_bytes(hf({"id": "2501.00009", "title": "After"}), source="good.json")
+    assert "nested too deeply" in bad.error and not good.error and good.new == 1
+    assert not IngestRun.objects.filter(status="running").exists()
+    assert list(Paper.objects.values_list("title", flat=True)) == ["After"]
+
+
+def test_an_unexpected_error_still_ends_the_run(ingest_bytes, monkeypatch):
+    from papers.services import ingest
+
+    def explode(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ingest._Upsert, "__call__", explode)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_bytes(hf({"id": "2501.00001", "title": "Fine"}), source="x.json")
+    run = IngestRun.objects.get()
+    assert run.status == "failed" and "KeyboardInterrupt" in run.errors and run.finished_at
