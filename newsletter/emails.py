@@ -222,13 +222,6 @@ def _mute_html() -> str:
     return INLINER.inline_fragment(render_to_string("emails/_digest_mute.html"), _css())
 
 
-def feedback_urls(subscriber: Subscriber, paper_id: int) -> tuple[str, str]:
-    """The absolute 👍 and 👎 links of a paper, signed for the reader."""
-    before, after = _pattern("newsletter:feedback", get_script_prefix(), "up")
-    base = f"{settings.SITE_URL}{before}{feedback_token(subscriber, paper_id)}"
-    return base + after, base + after.replace("up", "down", 1)
-
-
 def mute_url(subscriber: Subscriber, subscription_id: int) -> str:
     return link("newsletter:mute", mute_token(subscriber, subscription_id))
 

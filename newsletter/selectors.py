@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet, TextField
+from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -14,6 +14,7 @@ from newsletter.digests.content import ALSO_TRENDING
 from newsletter.models import Digest
 from newsletter.rules import Document, Rule, document
 from papers.models import Organization, Paper
+from papers.selectors import listed_since
 
 PREVIEW_FIELDS = ("title", "abstract", "authors", "organization__handle", "organization__name")
 
@@ -21,10 +22,7 @@ PREVIEW_FIELDS = ("title", "abstract", "authors", "organization__handle", "organ
 def recent_papers(days: int) -> QuerySet:
     """Papers listed in the last `days` days up to today, or, when no listing date is known,
     first seen in them."""
-    since = timezone.now() - timedelta(days=days)
-    return Paper.objects.filter(
-        Q(listed_on__gte=since.date()) | Q(listed_on__isnull=True, first_seen_at__gte=since)
-    )
+    return listed_since(timezone.now() - timedelta(days=days))
 
 
 def papers_matching(rule: Rule, *, days: int | None = None) -> Iterator[tuple[int, str]]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 
 from papers.models import Paper
 from papers.trending import with_growth
@@ -36,6 +36,13 @@ def period_containing(day: date, span: str) -> Period:
         last = calendar.monthrange(day.year, day.month)[1]
         return Period(span, day.replace(day=1), day.replace(day=last))
     return Period("day", day, day)
+
+
+def listed_since(since: datetime) -> QuerySet:
+    """Papers listed since that moment's day or, with no listing date, first seen since it."""
+    return Paper.objects.filter(
+        Q(listed_on__gte=since.date()) | Q(listed_on__isnull=True, first_seen_at__gte=since)
+    )
 
 
 def visible_papers() -> QuerySet:

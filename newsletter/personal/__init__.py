@@ -8,9 +8,9 @@ ranking, and load the rest only when one does.
 
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from papers.models import Paper
+from papers.selectors import listed_since
 
 FEATURE_DAYS = 30  # the recent papers that features are fitted over and negatives drawn from
 
@@ -21,7 +21,4 @@ def corpus_since(now: datetime) -> datetime:
 
 def visible_since(since: datetime) -> QuerySet:
     """The visible papers listed (or, unlisted, first seen) since then."""
-    return Paper.objects.filter(
-        Q(listed_on__gte=since.date()) | Q(listed_on__isnull=True, first_seen_at__gte=since),
-        hidden=False,
-    )
+    return listed_since(since).filter(hidden=False)
