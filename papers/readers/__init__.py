@@ -8,9 +8,9 @@ from typing import BinaryIO
 
 from core.kinds import SourceKind
 from papers.readers import arxiv, daily_dump, feed, hf_json
-from papers.readers.base import PaperRecord, ReaderError, title_key
+from papers.readers.base import PaperRecord, ReaderError, RecordError, title_key
 
-__all__ = ["PaperRecord", "ReaderError", "detect", "read", "title_key"]
+__all__ = ["PaperRecord", "ReaderError", "RecordError", "detect", "read", "title_key"]
 
 READERS = {
     SourceKind.DAILY_DUMP: daily_dump,
@@ -42,5 +42,10 @@ def detect(head: bytes) -> SourceKind:
     )
 
 
-def read(kind: SourceKind, stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord]:
+def read(
+    kind: SourceKind, stream: BinaryIO, *, year: int | None = None
+) -> Iterator[PaperRecord | RecordError]:
+    """The input's records, in order; in place of one that cannot be read, a `RecordError`.
+
+    Raises `ReaderError` for an input that is not what its format says."""
     return READERS[SourceKind(kind)].read(stream, year=year)

@@ -18,6 +18,7 @@ from core.kinds import SourceKind
 from papers.readers.base import (
     PaperRecord,
     ReaderError,
+    RecordError,
     author_names,
     clean_text,
     parse_arxiv_id_version,
@@ -41,7 +42,7 @@ def sniff(head: str) -> bool:
     return head.startswith("<") and any(marker in head for marker in ARXIV_MARKERS)
 
 
-def read(stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord]:
+def read(stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord | RecordError]:
     root = container = None
     channel_title = None
     items = 0
@@ -62,7 +63,7 @@ def read(stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord]:
             if elem.tag in ITEM_TAGS:
                 items += 1
                 yield _record(elem, items)
-                container.clear()  # the item is read: free it
+                (container if container is not None else root).clear()  # read: free it
             elif elem.tag in ("title", f"{ATOM}title") and items == 0 and channel_title is None:
                 channel_title = clean_text(elem.text or "")
     except ET.ParseError as exc:
@@ -84,7 +85,8 @@ FIELD_TAGS = {
 }  # fmt: skip
 
 
-def _record(item: ET.Element, number: int) -> PaperRecord:
+def _record(item: ET.Element, number: int) -> PaperRecord | RecordError:
+    """The item's paper; or, when it names no arXiv id or has no title, why not."""
     fields, authors, categories, links = _children(item)
     identifier = fields.get("id") or fields.get("link", "")
     if API_ERROR_PREFIX in identifier:
@@ -93,19 +95,20 @@ def _record(item: ET.Element, number: int) -> PaperRecord:
     if not arxiv_id:
         arxiv_id, version = parse_arxiv_id_version(" ".join(links))
     if not arxiv_id:
-        raise ReaderError(f"no arXiv id in the entry's id {identifier!r}", item=number)
+        return RecordError(f"no arXiv id in the entry's id {_shown(identifier)}", item=number)
     title = clean_text(fields.get("title", ""))
     if not title:
-        raise ReaderError(f"the entry for arXiv:{arxiv_id} has no title", item=number)
+        return RecordError(f"the entry for arXiv:{arxiv_id} has no title", item=number)
 
     abstract = fields.get("abstract", "")
     announce_type = fields.get("announce_type")
     if prefix := LISTING_PREFIX_RE.match(abstract):
         announce_type = announce_type or prefix["type"]
         abstract = abstract[prefix.end() :]
-    stamp = _parse_date(fields.get("date") or fields.get("updated", ""), number)
+    dated = fields.get("date") or fields.get("updated", "")
+    stamp = _parse_date(dated)
     listing = announce_type is not None
-    return PaperRecord(
+    record = PaperRecord(
         title=title,
         abstract=clean_text(abstract),
         arxiv_id=arxiv_id,
@@ -118,6 +121,13 @@ def _record(item: ET.Element, number: int) -> PaperRecord:
         announce_type=announce_type,
         source=SourceKind.ARXIV,
     )
+    if dated and stamp is None:
+        record.warnings.insert(0, f"date dropped: {_shown(dated)} is not a date")
+    return record
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 60 else value[:57] + "…")
 
 
 def _children(item: ET.Element) -> tuple[dict[str, str], list[str], list[str], list[str]]:
@@ -144,13 +154,14 @@ def _children(item: ET.Element) -> tuple[dict[str, str], list[str], list[str], l
     return fields, authors, categories, links
 
 
-def _parse_date(value: str, number: int) -> date | None:
-    if not value:
+def _parse_date(value: str) -> date | None:
+    """The day of an RSS or Atom date; None when there is none or it cannot be read."""
+    if not value or len(value) > 100:
         return None
     try:
         return _date_of(value)
-    except (TypeError, ValueError):
-        raise ReaderError(f"unreadable date {value!r}", item=number) from None
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
 
 
 @functools.lru_cache(maxsize=64)

@@ -40,6 +40,15 @@ class ReaderError(ValueError):
         return f"{location}: {self.message}" if location else self.message
 
 
+class RecordError(ReaderError):
+    """One record a reader cannot read (no id, no title, not an object, cut short).
+
+    Readers yield it in the record's place and read on: the rest of the file still goes in, and
+    the ingest reports the record, with its position, as rejected. A `ReaderError` that is raised
+    is about the whole file (not the format it claims, malformed XML or JSON), which fails alone.
+    """
+
+
 @dataclass(slots=True)
 class PaperRecord:
     """One paper as a source describes it. None or empty means "this source does not say"."""
@@ -225,7 +234,15 @@ def clean_text(text: str) -> str:
     # but the plain space, and for NUL.
     if text.isprintable() and "  " not in text:
         return text.strip()
-    return " ".join(text.replace("\x00", "").split())
+    return " ".join(without_surrogates(text.replace("\x00", "")).split())
+
+
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """JSON may spell a lone surrogate ("\\ud800"), which no database can store: U+FFFD instead."""
+    return SURROGATE_RE.sub("\ufffd", text)
 
 
 def find_code_url(text: str) -> str:
@@ -252,7 +269,9 @@ def parse_arxiv_id_version(text: str) -> tuple[str | None, int | None]:
 def http_url(value: object) -> str:
     """The value if it is an http(s) URL, else nothing: sources are not trusted to give safe links."""
     text = str(value or "").strip()
-    return text if text.lower().startswith(("https://", "http://")) else ""
+    if not text.lower().startswith(("https://", "http://")):
+        return ""
+    return text if text.isprintable() else without_surrogates(text.replace("\x00", ""))
 
 
 def author_names(values: list[str]) -> list[str]:

@@ -15,7 +15,7 @@ from datetime import date
 from typing import BinaryIO
 
 from core.kinds import SourceKind
-from papers.readers.base import PaperRecord, ReaderError
+from papers.readers.base import PaperRecord, ReaderError, RecordError
 
 HEADER_LINES = ("new", "Get trending papers in your email inbox!", "Subscribe", "Daily Papers")
 HEADER_END = "byAK and the research community"
@@ -35,7 +35,7 @@ def sniff(head: str) -> bool:
     return HEADER_END in head and head.lstrip().startswith("new")
 
 
-def read(stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord]:
+def read(stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord | RecordError]:
     capture_year = _capture_year(stream, fallback=year)
     stream.seek(0)
     lines = _lines(stream)
@@ -90,16 +90,17 @@ def _read_header(lines: Iterator[tuple[int, str]], capture_year: int) -> date:
 
 def _read_papers(
     lines: Iterator[tuple[int, str]], capture_year: int, page_date: date
-) -> Iterator[PaperRecord]:
+) -> Iterator[PaperRecord | RecordError]:
     pending = _Lookahead(lines)
     while (title := pending.next()) is not None:
         title_line, title_text = title
         abstract = pending.next()
         if abstract is None:
-            raise ReaderError(
+            yield RecordError(
                 f"the paper {_shorten(title_text)!r} has no abstract: the dump is cut short",
                 line=title_line,
             )
+            return
         record = PaperRecord(
             title=title_text,
             abstract=abstract[1],
@@ -107,7 +108,10 @@ def _read_papers(
             listed_on=page_date,
         )
         if _metadata_follows(pending):
-            _read_metadata(pending, record, capture_year)
+            problem = _read_metadata(pending, record, capture_year)
+            if problem is not None:
+                yield problem
+                continue
         yield record
 
 
@@ -118,25 +122,43 @@ def _metadata_follows(pending: "_Lookahead") -> bool:
     return bool(AUTHORS_RE.fullmatch(first[1])) or (second is not None and second[1] == MIDDLE_DOT)
 
 
-def _read_metadata(pending: "_Lookahead", record: PaperRecord, capture_year: int) -> None:
+def _read_metadata(
+    pending: "_Lookahead", record: PaperRecord, capture_year: int
+) -> RecordError | None:
+    """Fill in the record from its metadata block; or say why the block cannot be read.
+
+    A date line that does not parse loses the paper its date and upvotes, with a warning. A block
+    without its middle dot is read when a date line follows it; else the paper is rejected and
+    reading goes on at the line where the dot should be, the next paper's title."""
     number, text = pending.next()
     if match := AUTHORS_RE.fullmatch(text):
-        record.author_count = int(match["count"].replace(",", ""))
+        record.author_count = int(match["count"].replace(",", "")[:12])
     else:
         handle, _, name = text.partition(" ")
         record.org_handle, record.org_name = handle, (name.strip() or handle)
-    dot = pending.next()
-    if dot is None or dot[1] != MIDDLE_DOT:
-        raise ReaderError(
+    dot = pending.peek(0)
+    if dot is not None and dot[1] == MIDDLE_DOT:
+        pending.next()
+    elif dot is not None and DATE_RE.fullmatch(dot[1]):
+        record.warnings.append(f"no lone {MIDDLE_DOT!r} after {_shorten(text)!r} (line {number})")
+    else:
+        return RecordError(
             f"expected a lone {MIDDLE_DOT!r} after {_shorten(text)!r}",
             line=dot[0] if dot else number,
         )
     date_line = pending.next()
     if date_line is None:
-        raise ReaderError("the dump ends before the paper's date line", line=dot[0])
-    record.published_on, record.upvotes = _parse_date(
-        date_line[1], date_line[0], capture_year, what="date line"
-    )
+        return RecordError("the dump ends before the paper's date line", line=number)
+    try:
+        record.published_on, record.upvotes = _parse_date(
+            date_line[1], date_line[0], capture_year, what="date line"
+        )
+    except ReaderError as exc:
+        record.warnings.append(f"date and upvotes dropped: {exc.message} ({exc.where})")
+    # The record checked its fields when it was made; the metadata's are checked now.
+    if record._needs_checking():
+        record._fit()
+    return None
 
 
 def _parse_date(text: str, number: int, capture_year: int, *, what: str) -> tuple[date, int]:
@@ -150,9 +172,10 @@ def _parse_date(text: str, number: int, capture_year: int, *, what: str) -> tupl
         )
     try:
         day = date(int(match["year"] or capture_year), month, int(match["day"]))
+        upvotes = _parse_upvotes(match["upvotes"])
     except ValueError as exc:
-        raise ReaderError(f"broken {what} {text!r}: {exc}", line=number) from None
-    return day, _parse_upvotes(match["upvotes"])
+        raise ReaderError(f"broken {what} {_shorten(text)!r}: {exc}", line=number) from None
+    return day, upvotes
 
 
 def _parse_upvotes(text: str | None) -> int:

@@ -16,6 +16,7 @@ from core.kinds import SourceKind
 from papers.readers.base import (
     PaperRecord,
     ReaderError,
+    RecordError,
     author_names,
     clean_text,
     parse_arxiv_id,
@@ -29,7 +30,7 @@ def sniff(head: str) -> bool:
     return head.startswith("<") and any(root in head for root in FEED_ROOTS)
 
 
-def read(stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord]:
+def read(stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord | RecordError]:
     refuse_xml_entities(stream)  # feedparser's loose parser would expand them
     data = stream.read()
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
@@ -37,16 +38,16 @@ def read(stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord]:
     if isinstance(problem, xml.sax.SAXException):
         line = problem.getLineNumber() if hasattr(problem, "getLineNumber") else None
         raise ReaderError(f"malformed or truncated XML ({problem.getMessage()})", line=line)
-    if not parsed.version:
+    if not parsed.get("version"):
         raise ReaderError("not an RSS or Atom feed")
     for number, entry in enumerate(parsed.entries, start=1):
         yield _record(entry, number)
 
 
-def _record(entry: feedparser.FeedParserDict, number: int) -> PaperRecord:
+def _record(entry: feedparser.FeedParserDict, number: int) -> PaperRecord | RecordError:
     title = clean_text(strip_tags(entry.get("title", "")))
     if not title:
-        raise ReaderError("the entry has no title", item=number)
+        return RecordError("the entry has no title", item=number)
     link = entry.get("link", "")
     arxiv_id = None
     if "arxiv.org" in link or "arxiv.org" in entry.get("id", ""):
@@ -58,7 +59,15 @@ def _record(entry: feedparser.FeedParserDict, number: int) -> PaperRecord:
         arxiv_id=arxiv_id,
         authors=author_names([a.get("name", "") for a in entry.get("authors", [])]),
         categories=[tag["term"] for tag in entry.get("tags", []) if tag.get("term")],
-        published_on=date(*stamp[:3]) if stamp else None,
+        published_on=_day(stamp),
         url=link,
         source=SourceKind.FEED,
     )
+
+
+def _day(stamp) -> date | None:
+    """The day of feedparser's parsed time; None for none, or for one no calendar has."""
+    try:
+        return date(*stamp[:3]) if stamp else None
+    except (TypeError, ValueError):
+        return None

@@ -1,7 +1,8 @@
 """Store what readers return: one row per paper, however many sources mention it.
 
 A record joins an existing paper by arXiv id, else by normalized title (a dump has no ids). Each
-file is one transaction, so a bad file writes nothing. Records go in batches: one query finds the
+file is one transaction: a record the reader cannot read is left out and reported, and a file that
+is not what its format says writes nothing. Records go in batches: one query finds the
 batch's existing papers, then bulk writes create and update them, so a file of any size needs a
 few queries per thousand papers and memory for one batch.
 
@@ -19,6 +20,7 @@ the paper when it is stored, and is skipped (and counted as skipped) when it is 
 """
 
 import itertools
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,10 +38,11 @@ from papers.models import (
     Paper,
     UpvoteObservation,
 )
-from papers.readers import PaperRecord, ReaderError
+from papers.readers import PaperRecord, ReaderError, RecordError
 from papers.services.bulk import insert_many
 from papers.signals import papers_ingested
 
+logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000
 # What an ingest reads of an existing paper and may write back (curation flags are never touched).
 MERGED_FIELDS = (
@@ -68,6 +71,8 @@ class IngestReport:
     rejected: int = 0
     skipped: int = 0
     error: str = ""
+    # The records that could not be read, each with its position ("f.json:item 2: no 'id'").
+    record_errors: list[str] = field(default_factory=list)
     # Per record, what was cut or dropped to fit ("record 12: code_url dropped: ...").
     warnings: list[str] = field(default_factory=list)
     run_id: int | None = None
@@ -88,15 +93,22 @@ def source_ingest(
     feed: Feed | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
-    """Read one seekable input and store its papers, all of them or (on bad input) none."""
+    """Read one seekable input and store its papers.
+
+    A record the reader cannot read is rejected alone, with its position, and the rest goes in;
+    an input that is not what its format says (or that the database refuses) is rejected whole,
+    and nothing of it is stored."""
     report = IngestReport(source=source)
     run = None if dry_run else IngestRun.objects.create(source=source[:1000], feed=feed)
     records_read = 0
 
-    def counted(records: Iterable[PaperRecord]) -> Iterator[PaperRecord]:
+    def counted(records: Iterable[PaperRecord | RecordError]) -> Iterator[PaperRecord]:
         nonlocal records_read
         for record in records:
             records_read += 1
+            if isinstance(record, RecordError):
+                report.record_errors.append(record.describe(source))
+                continue
             if record.warnings:
                 report.warnings.extend(f"record {records_read}: {w}" for w in record.warnings)
             yield record
@@ -112,7 +124,7 @@ def source_ingest(
             if dry_run:
                 transaction.set_rollback(True)
     except ReaderError as exc:
-        # Every record read before the bad one is rejected with it, and so is the bad one.
+        # The file is not what its format says: every record read before is rejected with it.
         _reject(report, exc.describe(source), rejected=records_read + 1)
     except DatabaseError as exc:
         _reject(report, f"{source}: the database refused the data: {exc}", rejected=records_read)
@@ -125,12 +137,22 @@ def source_ingest(
         if run is not None:
             _finish_run(run, report)
         raise
+    if not report.error and report.record_errors:
+        report.rejected = len(report.record_errors)
+        logger.warning("%s: %d records rejected, the first: %s", source, report.rejected,
+                       report.record_errors[0])  # fmt: skip
     if run is not None:
         _finish_run(run, report)
     return report
 
 
 WARNINGS_KEPT = 100  # per run; the count of the rest is kept
+
+
+def _kept(lines: list[str]) -> str:
+    shown = lines[:WARNINGS_KEPT]
+    more = len(lines) - len(shown)
+    return "\n".join(shown) + (f"\n… and {more:,} more" if more else "")
 
 
 def _batches(items: Iterable[PaperRecord], size: int) -> Iterator[list[PaperRecord]]:
@@ -150,6 +172,7 @@ def _reject(report: IngestReport, message: str, *, rejected: int) -> None:
     report.rejected = rejected
     report.new = report.updated = report.unchanged = report.skipped = 0
     report.paper_ids = []
+    report.record_errors = []
     report.error = message
 
 
@@ -160,10 +183,8 @@ def _finish_run(run: IngestRun, report: IngestReport) -> None:
     run.new_count, run.updated_count = report.new, report.updated
     run.unchanged_count, run.rejected_count = report.unchanged, report.rejected
     run.skipped_count = report.skipped
-    run.errors = report.error
-    shown = report.warnings[:WARNINGS_KEPT]
-    more = len(report.warnings) - len(shown)
-    run.warnings = "\n".join(shown) + (f"\n… and {more:,} more" if more else "")
+    run.errors = report.error or _kept(report.record_errors)
+    run.warnings = _kept(report.warnings)
     run.save()
     report.run_id = run.pk
     if report.paper_ids:

@@ -1,7 +1,10 @@
-"""A corpus of inputs that are not what their format says.
+"""A corpus of bad inputs, at the three levels where input goes wrong.
 
-Each gets one clear message naming the file and, where it can, the line or item; nothing from it is
-written, and the good file given beside it still goes in.
+- A file that is not what its format says is rejected whole, with one clear message naming the
+  file and, where it can, the line or item; nothing of it is written, and the good file given
+  beside it still goes in.
+- A record the reader cannot read is rejected alone, with its position; the rest of its file goes in.
+- A value that cannot be read is dropped from its record, with a warning; the record goes in.
 """
 
 import json
@@ -52,7 +55,7 @@ def hf(*papers) -> bytes:
 GOOD_HF = {"id": "2501.00001", "title": "Fine"}
 
 # (name, content, extra arguments, where, message)
-CASES = [
+FILE_CASES = [
     ("image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), [], "",
      "binary data, not a dump, a feed or JSON"),
     ("empty.txt", b"\n\n", [], "", "the input is empty"),
@@ -63,29 +66,16 @@ CASES = [
      b"<id>https://arxiv.org/api/q</id>\n<entry><id>http://arxiv.org/abs/2401.1v1</id>\n<title>Cut",
      [], "line 5", "malformed or truncated XML"),
     ("object.json", b'{"papers": []}', [], "", "expected a list of daily papers items, found a JSON dict"),
-    ("strings.json", b'["2501.00001"]', [], "item 1", "expected an object with a 'paper' object"),
-    ("no-id.json", hf(GOOD_HF, {"title": "No id"}), [], "item 2", "the paper has no 'id'"),
-    ("bad-upvotes.json", hf({**GOOD_HF, "upvotes": "many"}), [], "item 1",
-     "'upvotes' must be a whole number, not 'many'"),
     ("truncated.json", b'[\n{"paper": {"id": "2501.00001",\n"title": "Cut', [], "line 3",
      "not valid JSON: Unterminated string"),
-    ("bad-date.json", hf({**GOOD_HF, "publishedAt": "yesterday"}), [], "item 1",
-     "'publishedAt' is not a date: 'yesterday'"),
-    ("org-string.json", hf({**GOOD_HF, "organization": "acme"}), [], "item 1",
-     "'organization' must be an object"),
+    ("huge-number.json", b'[{"paper": {"id": "2501.00001", "title": "T", "upvotes": 1' + b"0" * 5000
+     + b"}}]", [], "", "not valid JSON: Exceeds the limit"),
+    ("deep.json", b"[" * 100_000 + b"]" * 100_000, [], "", "JSON nested too deeply to read"),
     ("latin1.json", '[{"paper": {"id": "1", "title": "Café"}}]'.encode("latin-1"), [], "",
      "not UTF-8 text"),
-    ("broken-date.txt", dump(paper(), paper(date_line="Novembre 40")), [], "line 27",
-     "broken date line 'Novembre 40'"),
-    ("impossible-date.txt", dump(paper(date_line="Feb 30, 2025")), [], "line 19",
-     "broken date line 'Feb 30, 2025': day is out of range for month"),
     ("cp1252.txt", dump(paper(title="Caf\u00e9 Networks")).decode().encode("cp1252"), [],
      "line 13", r"not UTF-8 text \(byte 0xe9 at column 4\)"),
     ("utf16.txt", dump(paper()).decode().encode("utf-16"), [], "", "UTF-16 text: save the input as UTF-8"),
-    ("cut-short.txt", dump(paper(), "A Title With No Abstract"), [], "line 21",
-     "the paper 'A Title With No Abstract' has no abstract: the dump is cut short"),
-    ("no-dot.txt", dump(paper().replace("\n·\n", "\n")), [], "line 18",
-     "expected a lone '·' after '• 2 authors'"),
     ("not-a-dump.txt", b"Dear diary,\n\ntoday I read papers.\n", ["--format", "daily-dump"],
      "line 1", "not a Daily Papers dump: expected the page header"),
     ("notes.txt", b"Dear diary,\n\ntoday I read papers.\n", [], "", "cannot tell the format"),
@@ -99,19 +89,13 @@ CASES = [
      b'<feed xmlns="http://www.w3.org/2005/Atom"><id>http://arxiv.org/api/x</id><title>q</title>'
      b"<entry><id>http://arxiv.org/api/errors#bad</id><title>Error</title>"
      b"<summary>malformed id</summary></entry></feed>", [], "item 1", "arXiv API error: malformed id"),
-    ("no-title.xml", rss(item() + item("2411.00002", title=None)), [], "item 2",
-     "the entry for arXiv:2411.00002 has no title"),
-    ("bad-pubdate.xml", rss(item(date="someday")), [], "item 1", "unreadable date 'someday'"),
-    ("no-id.xml", rss(item().replace("2411.00001", "x")), [], "item 1", "no arXiv id in the entry's id"),
     ("truncated-blog.xml", rss("<item><title>Post</title><description>cut", arxiv=False), [],
      r"line \d+", "malformed or truncated XML"),
-    ("blog-no-title.xml", rss("<item><link>https://e.org/1</link></item>", arxiv=False), [],
-     "item 1", "the entry has no title"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "args", "where", "message"), CASES, ids=[c[0] for c in CASES]
+    ("name", "content", "args", "where", "message"), FILE_CASES, ids=[c[0] for c in FILE_CASES]
 )
 def test_a_bad_input_is_rejected_whole_with_one_clear_message(
     tmp_path, run_ingest, name, content, args, where, message
@@ -135,27 +119,145 @@ def test_a_bad_input_is_rejected_whole_with_one_clear_message(
     assert titles == (set() if args else {"The Good Paper"})
 
 
-def test_the_corpus_is_at_least_twenty_inputs():
-    assert len(CASES) >= 20
+# (name, content, where, message, the titles that go in)
+RECORD_CASES = [
+    ("strings.json", json.dumps(["2501.00009", {"paper": GOOD_HF}]).encode(), "item 1",
+     "expected an object with a 'paper' object", {"Fine"}),
+    ("no-id.json", hf({"title": "No id"}, GOOD_HF), "item 1", "the paper has no 'id'", {"Fine"}),
+    ("id-number.json", hf({"id": 2501, "title": "Numbered"}, GOOD_HF), "item 1",
+     "the paper has no 'id'", {"Fine"}),
+    ("no-title.json", hf({"id": "2501.00002"}, GOOD_HF), "item 1",
+     "the paper 2501.00002 has no title", {"Fine"}),
+    ("no-title.xml", rss(item() + item("2411.00002", title=None)), "item 2",
+     "the entry for arXiv:2411.00002 has no title", {"A Title"}),
+    ("no-id.xml", rss(item().replace("2411.00001", "x") + item("2411.00002", title="Second")),
+     "item 1", "no arXiv id in the entry's id", {"Second"}),
+    ("blog-no-title.xml",
+     rss("<item><link>https://e.org/1</link></item><item><title>Post</title></item>", arxiv=False),
+     "item 1", "the entry has no title", {"Post"}),
+    ("cut-short.txt", dump(paper(), "A Title With No Abstract"), "line 21",
+     "the paper 'A Title With No Abstract' has no abstract: the dump is cut short", {"A Paper"}),
+    # A metadata block with no dot and no date line: the next paper is read from where the dot
+    # should be.
+    ("no-metadata-end.txt", dump("Lost Paper\n\nAn abstract.\n\n  • 2 authors", paper("Next")),
+     "line 19", "expected a lone '·' after '• 2 authors'", {"Next"}),
+]  # fmt: skip
 
 
-def test_a_bad_entry_after_a_thousand_good_ones_writes_none_of_them(tmp_path, run_ingest):
+@pytest.mark.parametrize(
+    ("name", "content", "where", "message", "stored"),
+    RECORD_CASES,
+    ids=[c[0] for c in RECORD_CASES],
+)
+def test_a_record_that_cannot_be_read_is_rejected_alone_and_the_rest_goes_in(
+    tmp_path, run_ingest, name, content, where, message, stored
+):
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    result = run_ingest(path)
+
+    assert result.code == 1
+    [line] = [line for line in result.err.splitlines() if line.startswith("rejected:")]
+    assert line.startswith(f"rejected: {path}:{where}: {message}"), line
+    assert set(Paper.objects.values_list("title", flat=True)) == stored
+    run = IngestRun.objects.get()
+    assert run.status == "succeeded"
+    assert (run.new_count, run.rejected_count) == (len(stored), 1)
+    assert run.errors == line.removeprefix("rejected: ")
+
+
+# (name, content, the warning, what the stored paper holds)
+VALUE_CASES = [
+    ("bad-upvotes.json", hf({**GOOD_HF, "upvotes": "many"}),
+     "record 1: upvotes dropped: 'many' is not a whole number", {"upvotes": 0}),
+    ("bad-date.json", hf({**GOOD_HF, "publishedAt": "yesterday"}),
+     "record 1: publishedAt dropped: 'yesterday' is not a date", {"published_on": None}),
+    ("org-string.json", hf({**GOOD_HF, "organization": "acme"}),
+     "record 1: organization dropped: 'acme' is not an object", {"organization": None}),
+    ("authors-string.json", hf({**GOOD_HF, "authors": "Ada"}),
+     "record 1: authors dropped: 'Ada' is not a list", {"authors": []}),
+    ("bad-pubdate.xml", rss(item(date="someday")),
+     "record 1: date dropped: 'someday' is not a date", {"published_on": None}),
+    ("broken-date.txt", dump(paper(date_line="Novembre 40")),
+     "record 1: date and upvotes dropped: broken date line 'Novembre 40'", {"published_on": None}),
+    ("impossible-date.txt", dump(paper(date_line="Feb 30, 2025")),
+     "record 1: date and upvotes dropped: broken date line 'Feb 30, 2025': day is out of range",
+     {"published_on": None}),
+    ("no-dot.txt", dump(paper().replace("\n·\n", "\n")),
+     "record 1: no lone '·' after '• 2 authors'", {"upvotes": 3}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "warning", "holds"), VALUE_CASES, ids=[c[0] for c in VALUE_CASES]
+)
+def test_a_value_that_cannot_be_read_is_dropped_with_a_warning(
+    tmp_path, run_ingest, name, content, warning, holds
+):
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    result = run_ingest(path)
+
+    assert result.code == 0, result.err
+    assert f"warning: {path}: {warning}" in result.err
+    stored = Paper.objects.get()
+    assert {name: getattr(stored, name) for name in holds} == holds
+    assert IngestRun.objects.get().warnings.startswith(warning)
+
+
+def test_the_corpus_is_at_least_thirty_inputs():
+    assert len(FILE_CASES) + len(RECORD_CASES) + len(VALUE_CASES) >= 30
+
+
+def test_a_bad_entry_after_a_thousand_good_ones_rejects_that_entry_alone(tmp_path, run_ingest):
     papers = [paper(title=f"Good Paper {n}") for n in range(1200)]
     bad = tmp_path / "long.txt"
-    bad.write_bytes(dump(*papers, paper(date_line="Dec 99, 2024")))
+    bad.write_bytes(dump(*papers[:600], "Lost Paper\n\nAn abstract.\n\n  • 2 authors",
+                         *papers[600:], "Cut Short"))  # fmt: skip
 
     result = run_ingest(bad)
 
     assert result.code == 1
-    assert f"{bad}:line " in result.err
-    assert not Paper.objects.exists()
+    assert "2 papers rejected from 1 of 1 inputs" in result.err
+    assert f"rejected: {bad}:line {12 + 600 * 8 + 7}: expected a lone '·'" in result.err
+    assert (
+        f"rejected: {bad}:line {12 + 1200 * 8 + 6 + 1}: the paper 'Cut Short' has no abstract"
+        in (result.err)
+    )
+    assert Paper.objects.count() == 1200
     run = IngestRun.objects.get()
-    assert run.rejected_count == 1201
+    assert (run.new_count, run.rejected_count, run.status) == (1200, 2, "succeeded")
 
 
-def test_nul_characters_in_json_text_are_dropped_not_fatal(tmp_path, run_ingest):
+def test_a_file_of_unreadable_records_stores_nothing_and_says_so_for_each(tmp_path, run_ingest):
+    path = tmp_path / "junk.json"
+    path.write_bytes(json.dumps([None, 1, "x", [], {"paper": []}] * 10).encode())
+
+    result = run_ingest(path)
+
+    assert result.code == 1
+    assert "50 papers rejected from 1 of 1 inputs" in result.err
+    rejected = [line for line in result.err.splitlines() if line.startswith("rejected:")]
+    assert rejected[0] == f"rejected: {path}:item 1: expected an object with a 'paper' object"
+    assert (
+        rejected[-1]
+        == f"rejected: {path}: … and 30 more records (the IngestRun lists the first 100)"
+    )
+    assert not Paper.objects.exists()
+
+
+def test_nul_characters_and_lone_surrogates_in_json_text_are_replaced_not_fatal(
+    tmp_path, run_ingest
+):
     path = tmp_path / "nul.json"
-    path.write_bytes(hf({"id": "2501.00009", "title": "Null\u0000 Title", "summary": "A\u0000b"}))
+    path.write_bytes(
+        b'[{"paper": {"id": "2501.00009", "title": "Null\\u0000 Title \\ud800",'
+        b' "summary": "A\\u0000b", "githubRepo": "https://github.com/a/b\\udfff"}}]'
+    )
     result = run_ingest(path)
     assert result.code == 0, result.err
-    assert Paper.objects.get().title == "Null Title"
+    stored = Paper.objects.get()
+    assert stored.title == "Null Title \ufffd"
+    assert stored.code_url == "https://github.com/a/b\ufffd"

@@ -24,7 +24,8 @@ class Command(BaseCommand):
     help = (
         "Ingest Daily Papers dumps, arXiv RSS/Atom/API responses, other RSS/Atom feeds and "
         "Hugging Face daily papers JSON from files, directories, URLs or '-' (standard input). "
-        "Each input is one transaction: a bad one is rejected whole and the others still go in."
+        "An unreadable record is rejected alone; an input that is not what its format says is "
+        "rejected whole, and the others still go in."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -65,7 +66,7 @@ class Command(BaseCommand):
         self._summarize(reports, dry_run=options["dry_run"])
         rejected = sum(report.rejected for report in reports)
         if rejected:
-            failed = sum(1 for report in reports if report.error)
+            failed = sum(1 for report in reports if report.rejected)
             raise CommandError(
                 f"{rejected} papers rejected from {failed} of {len(reports)} inputs."
             )
@@ -100,14 +101,20 @@ class Command(BaseCommand):
         for report in reports:
             if report.error:
                 self.stderr.write(self.style.ERROR(f"rejected: {report.error}"))
-            for warning in report.warnings[:WARNINGS_SHOWN]:
-                self.stderr.write(self.style.WARNING(f"warning: {report.source}: {warning}"))
-            if len(report.warnings) > WARNINGS_SHOWN:
-                more = len(report.warnings) - WARNINGS_SHOWN
-                self.stderr.write(f"warning: {report.source}: … and {more:,} more (the IngestRun "
-                                  "lists the first 100)")  # fmt: skip
+            self._list("rejected", report.source, report.record_errors, self.style.ERROR,
+                       more="more records")  # fmt: skip
+            warnings = [f"{report.source}: {warning}" for warning in report.warnings]
+            self._list("warning", report.source, warnings, self.style.WARNING, more="more")
         if dry_run:
             self.stdout.write(self.style.WARNING("Dry run: nothing was written."))
+
+    def _list(self, label: str, source: str, lines: list[str], style, *, more: str) -> None:
+        """The first lines of a list of problems, then how many more the IngestRun keeps."""
+        for line in lines[:WARNINGS_SHOWN]:
+            self.stderr.write(style(f"{label}: {line}"))
+        if len(lines) > WARNINGS_SHOWN:
+            self.stderr.write(f"{label}: {source}: … and {len(lines) - WARNINGS_SHOWN:,} {more} "
+                              "(the IngestRun lists the first 100)")  # fmt: skip
 
 
 WARNINGS_SHOWN = 20
