@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "newsletter.context_processors.site",
             ],
         },
     },
@@ -288,6 +289,12 @@ NEWSLETTER_LIST_ID = os.environ.get(
 )
 
 # Papers: where the live sources are, and how every fetch is bounded (README "Sources").
+# Feeds out (/feeds/): the days a rule's or topic's feed looks back, and how long readers may
+# keep a copy before asking again (they ask with If-None-Match and get a 304 when nothing changed).
+PAPERS_FEED_DAYS = int(os.environ.get("PAPERS_FEED_DAYS", "7"))
+PAPERS_FEED_MAX_AGE = int(os.environ.get("PAPERS_FEED_MAX_AGE", "600"))
+# Where the footer's "Source code" link goes: a deployment that changes the code publishes its own.
+SOURCE_CODE_URL = os.environ.get("SOURCE_CODE_URL", "https://github.com/paperwire/paperwire")
 PAPERS_CONTACT_EMAIL = os.environ.get(
     "PAPERS_CONTACT_EMAIL", parseaddr(DEFAULT_FROM_EMAIL)[1] or "papers@localhost"
 )

@@ -17,7 +17,10 @@ if "id" not in get_converters():  # once, though tests reload this module
 urlpatterns = [
     path("", paper_views.home, name="home"),
     path("trending/", paper_views.trending_view, name="trending"),
+    path("search/", paper_views.search, name="search"),
     path("papers/<id:pk>/", paper_views.paper, name="paper"),
+    path("feeds/", include("newsletter.feed_urls")),
+    path("favicon.ico", paper_views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("", include("newsletter.urls")),
 ]

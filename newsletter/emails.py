@@ -14,6 +14,7 @@ is immutable and holds everything the card shows), so an edited paper gets a new
 """
 
 import functools
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +26,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import get_template, render_to_string
 from django.urls import get_script_prefix, reverse
 
-from newsletter.digests.content import SUBJECT_TOPICS, Card, Content
+from newsletter.digests.content import SUBJECT_TOPICS, Card, Content, cards_for, topic_title
 from newsletter.models import Subscriber
 from newsletter.tokens import (
     confirm_token,
@@ -36,6 +37,8 @@ from newsletter.tokens import (
 )
 
 INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+# A whole message: its CSS inlined, and its <style> kept for what cannot be (dark mode, narrow).
+PAGE_INLINER = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 CARDS_CACHED = 20_000
 TERMS_MARK = "<!--terms-->"
 FEEDBACK_MARK = "<!--feedback-->"
@@ -104,9 +107,64 @@ def digest_message(
 
 
 def send_confirmation(subscriber: Subscriber) -> None:
-    """Double opt-in. Shows nothing the visitor typed but the address it is sent to."""
+    """Double opt-in, with a recap of what was asked for (topics, how often) and three papers
+    the reader would have got in the last week, built like the digest."""
     confirm = absolute(reverse("newsletter:confirm", args=[confirm_token(subscriber)]))
-    _send("confirm", subscriber, {"confirm_url": confirm})
+    samples = []
+    for card in sample_cards(subscriber):
+        html, text = _card(card, absolute(reverse("paper", args=[card.id])))
+        samples.append(("".join(html), "".join(text)))
+    context = {
+        "confirm_url": confirm,
+        "topics": [
+            recap_text(topic_title(s.rule, s.topic.name if s.topic else None))
+            for s in subscriber.subscriptions.select_related("topic")
+        ],
+        "schedule": schedule_text(subscriber),
+        "samples": samples,
+        "sample_days": SAMPLE_DAYS,
+    }
+    _send("confirm", subscriber, context)
+
+
+SAMPLE_DAYS = 7
+SAMPLES = 3
+# Anyone can type anything as a rule for any address, so the recap never shows what a mail client
+# would make a link of: a scheme, an address, a domain ("cheap-pills.example").
+LINK_LIKE_RE = re.compile(r"://|@|\bwww\.|[\w-]\.[a-z]{2,}\b", re.IGNORECASE)
+
+
+def recap_text(topic: str) -> str:
+    if LINK_LIKE_RE.search(topic):
+        return "a topic with a link-like word (see it on your manage page)"
+    return topic
+
+
+def sample_cards(subscriber: Subscriber) -> list[Card]:
+    """The most upvoted papers of the last week on the reader's topics: what they would have got."""
+    from newsletter.rules import RuleError, parse
+    from newsletter.selectors import papers_matching
+
+    ids: set[int] = set()
+    for subscription in subscriber.subscriptions.select_related("topic"):
+        rule = subscription.topic.rule if subscription.topic else subscription.rule
+        try:
+            ids.update(pk for pk, _title in papers_matching(parse(rule), days=SAMPLE_DAYS))
+        except RuleError:
+            continue
+    cards = cards_for(list(ids))
+    cards.sort(key=lambda card: (-card.upvotes, -card.id))
+    return cards[:SAMPLES]
+
+
+def schedule_text(subscriber: Subscriber) -> str:
+    """ "every day at 08:00 (Europe/Paris)", "every Wednesday at 07:00 (UTC)"."""
+    when = (
+        "every day"
+        if subscriber.frequency == Subscriber.Frequency.DAILY
+        else f"every {Subscriber.Weekday(subscriber.send_weekday).label}"
+    )
+    return f"{when} at {subscriber.send_hour:02d}:00 ({subscriber.timezone})"
 
 
 def send_manage_link(subscriber: Subscriber) -> None:
@@ -129,7 +187,8 @@ def _send(kind: str, subscriber: Subscriber, context: dict) -> None:
         to=[subscriber.email],
         headers=list_unsubscribe_headers(subscriber),
     )
-    message.attach_alternative(render_to_string(f"emails/{kind}.html", context), "text/html")
+    html = render_to_string(f"emails/{kind}.html", context)
+    message.attach_alternative(PAGE_INLINER.inline(html), "text/html")
     message.send()
 
 

@@ -7,6 +7,7 @@ app_name = "newsletter"
 urlpatterns = [
     path("subscribe/", views.signup, name="signup"),
     path("subscribe/preview/", views.rule_preview, name="rule_preview"),
+    path("subscribe/check-inbox/", views.check_inbox, name="check_inbox"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("manage/<str:token>/", views.manage, name="manage"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),

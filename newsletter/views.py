@@ -13,6 +13,7 @@ from django_ratelimit.decorators import ratelimit
 
 from core.emails import canonical_or_same
 from core.numbers import bounded_int
+from newsletter.context_processors import MANAGE_URL_KEY
 from newsletter.digests.content import content_of
 from newsletter.emails import digest_url, period_label
 from newsletter.feedback import (
@@ -27,7 +28,7 @@ from newsletter.feedback import (
     subscription_unmute,
 )
 from newsletter.forms import PREFERENCES, SignupForm, SubscriptionForm
-from newsletter.models import Digest, Feedback
+from newsletter.models import Digest, Feedback, Topic
 from newsletter.personal.library import MAX_BYTES, LibraryError
 from newsletter.personal.service import library_import, library_remove
 from newsletter.rules import RuleError, parse
@@ -41,6 +42,7 @@ from newsletter.services import (
     subscriber_unsubscribe,
     subscriber_update,
 )
+from newsletter.syndication import feed_token
 from newsletter.tasks import process_signup
 from newsletter.tokens import (
     VERDICT_NAMES,
@@ -69,6 +71,7 @@ FEEDBACK_SHOWN = 200
 LIBRARY_SHOWN = 100
 DIGEST_MORE_SHOWN = 5  # papers beyond the email's shown under each topic; the rest a page away
 DIGEST_PAGE = 20
+CHECK_INBOX_KEY = "paperwire_signup"
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -172,6 +175,9 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         subscriber = subscriber_for_manage(token)
     except InvalidToken as exc:
         return _bad_link(request, expired=exc.expired, action="manage your subscription")
+    # The header links back here on every page of this browser's visit ("Manage").
+    if request.session.get(MANAGE_URL_KEY) != request.path:
+        request.session[MANAGE_URL_KEY] = request.path
     library_size = subscriber.library.count()
     form = SubscriptionForm(initial=_current_choices(subscriber), library_size=library_size)
     library_error, library_report = "", None
@@ -187,6 +193,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(f"{request.path}#library")
         elif action == "delete":
             subscriber_delete(subscriber=subscriber)
+            request.session.pop(MANAGE_URL_KEY, None)
             return render(request, "newsletter/deleted.html")
         if action == "save":
             form = SubscriptionForm(request.POST, library_size=library_size)
@@ -233,6 +240,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "confirmed": request.GET.get("confirmed") == "1",
         "saved": request.GET.get("saved") == "1",
         "unsubscribe_token": subscriber.token,
+        "private_feed_url": reverse("feeds:private_atom", args=[feed_token(subscriber)]),
         "form": form,
         "preview_days": PREVIEW_DAYS,
         "digests": [
@@ -282,7 +290,11 @@ def _address_key(group: str, request: HttpRequest) -> str:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and getattr(request, "limited", False):
         return render(request, "newsletter/rate_limited.html", status=429)
-    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+    else:  # a search or a paper's topic may prefill the rules: ?rule=quantization
+        rules = "\n".join(rule.strip()[:300] for rule in request.GET.getlist("rule")[:10])
+        form = SignupForm(initial={"rules": rules} if rules.strip() else None)
     if request.method == "POST" and form.is_valid():
         over_cap = is_ratelimited(
             request, group="signup-address", key=_address_key, rate=SIGNUP_ADDRESS_RATE,
@@ -296,14 +308,25 @@ def signup(request: HttpRequest) -> HttpResponse:
                 preferences=form.preferences(),
             )
         hints = [hint for rule in form.cleaned_data["rules"] for hint in name_hints(parse(rule))]
-        context = {"email": form.cleaned_data["email"], "hints": hints}
-        return render(request, "newsletter/check_inbox.html", context)
+        # POST/redirect/GET: a refresh of the next page never submits again. The address goes
+        # in the session, not the URL (where logs and referrers would keep it).
+        request.session[CHECK_INBOX_KEY] = {"email": form.cleaned_data["email"], "hints": hints}
+        return redirect("newsletter:check_inbox")
     return render(
         request,
         "newsletter/signup.html",
         {"form": form, "preview_days": PREVIEW_DAYS},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_safe
+def check_inbox(request: HttpRequest) -> HttpResponse:
+    """After a signup: the address the confirmation went to, and notes on the topics."""
+    sent = request.session.get(CHECK_INBOX_KEY)
+    if not sent:
+        return redirect("newsletter:signup")
+    return render(request, "newsletter/check_inbox.html", sent)
 
 
 @require_safe
@@ -423,3 +446,10 @@ def mute(request: HttpRequest, token: str) -> HttpResponse:
         "manage_url": reverse("newsletter:manage", args=[manage_token(subscriber)]),
     }
     return render(request, "newsletter/mute.html", context)
+
+
+@require_safe
+def feeds(request: HttpRequest) -> HttpResponse:
+    """The feeds a reader can follow instead of (or beside) the email."""
+    topics = Topic.objects.filter(active=True).order_by("name")
+    return render(request, "newsletter/feeds.html", {"topics": topics})

@@ -2,8 +2,9 @@
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -24,12 +25,8 @@ PAGE_SIZE = 30
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
-    if query:
-        results = search_papers(query)
-        page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-        context = {"query": query, "page": page, "problem": results.query.problem}
-        return render(request, "papers/search.html", context)
+    if request.GET.get("q", "").strip():  # the search form's old address
+        return search(request)
     span = request.GET.get("span", "day")
     if span not in SPANS:
         span = "day"
@@ -39,6 +36,29 @@ def home(request: HttpRequest) -> HttpResponse:
     page = Paginator(trending(period), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"period": period, "earlier": earlier, "later": later, "page": page, "spans": SPANS}
     return render(request, "papers/trending.html", context)
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    """Search, ranked by relevance then trending; a query reads like a topic rule, so each result
+    page offers to email the papers like these."""
+    query = request.GET.get("q", "").strip()[:200]
+    context = {"query": query, "page": None, "problem": ""}
+    if query:
+        results = search_papers(query)
+        context["page"] = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["problem"] = results.query.problem
+    return render(request, "papers/search.html", context)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and feed readers ask for whatever the page says."""
+    return FileResponse(
+        open(settings.BASE_DIR / "static" / "favicon.ico", "rb"),
+        content_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=604800"},
+    )
 
 
 @require_safe

@@ -94,6 +94,7 @@ class Card:
     first_seen_at: datetime
     thumbnail_url: str = ""
     github_stars: int | None = None
+    day_label: str = "Listed"  # what `day` is: "Listed" on Daily Papers, "Published", "Added"
 
     @classmethod
     def of(cls, row: PaperRow) -> "Card":
@@ -117,6 +118,7 @@ class Card:
             first_seen_at=row.first_seen_at,
             thumbnail_url=row.thumbnail_url,
             github_stars=row.github_stars,
+            day_label="Listed" if row.listed_on else "Published" if row.published_on else "Added",
         )
 
 
@@ -501,6 +503,13 @@ def _cards_and_scores(paper_ids: set[int], now: datetime):
             trending.append(card.id)
     trending.sort(key=lambda pk: (-scores[pk], pk))
     return cards, scores, trending[:TRENDING_CANDIDATES]
+
+
+def cards_for(paper_ids: list[int]) -> list[Card]:
+    """The cards of these papers, in this order; hidden or deleted ones are left out."""
+    rows = _paper_rows(Paper.objects.filter(pk__in=paper_ids, hidden=False))
+    cards = {row[0]: Card.of(PaperRow(*row)) for row in rows}
+    return [cards[pk] for pk in paper_ids if pk in cards]
 
 
 def _paper_rows(papers, **annotations):

@@ -20,3 +20,19 @@ def failing_feeds():
             enabled=True, consecutive_failures__gte=settings.PAPERS_FEED_FAILURES_ALERT
         ).order_by("-consecutive_failures", "name")
     )
+
+
+@register.filter
+def as_rule(text: str) -> str:
+    """A keyword as a topic rule: one word as it is, several as a "phrase"."""
+    text = " ".join(str(text).replace('"', " ").split())
+    return text if " " not in text else f'"{text}"'
+
+
+@register.filter
+def short_authors(authors: list[str], shown: int = 3) -> str:
+    """ "Ada Lovelace, Alan Turing, Grace Hopper et al.": the first few names of a paper."""
+    names = [str(name) for name in authors or []]
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + " et al."

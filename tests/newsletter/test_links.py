@@ -1,6 +1,8 @@
 """The emailed links: confirm, manage and unsubscribe (plain and RFC 8058 one-click)."""
 
+import html as html_lib
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +12,7 @@ from django.test import Client
 from newsletter import tokens
 from newsletter.emails import list_unsubscribe_headers, send_confirmation, send_manage_link
 from newsletter.models import Subscriber, Subscription
-from newsletter.tokens import confirm_token, manage_token
+from newsletter.tokens import confirm_token, manage_token, subscriber_for_confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +28,7 @@ def status_of(subscriber) -> str:
     return Subscriber.objects.get(pk=subscriber.pk).status
 
 
-def test_the_confirmation_email_has_both_parts_the_link_and_nothing_typed_but_the_address(
-    subscriber, settings
-):
+def test_the_confirmation_email_has_both_parts_the_link_and_the_topics_recap(subscriber, settings):
     settings.SITE_URL = "https://papers.example.org"
     send_confirmation(subscriber)
 
@@ -37,10 +37,25 @@ def test_the_confirmation_email_has_both_parts_the_link_and_nothing_typed_but_th
     assert message.subject == "Confirm your Paperwire subscription"
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
-    link = f"https://papers.example.org/confirm/{confirm_token(subscriber)}/"
-    assert link in message.body and link in html
-    assert "secret-rule" not in message.body + html and "speculative" not in message.body + html
+    link = re.search(r"https://papers\.example\.org/confirm/(\S+)/", message.body)
+    assert link[0] in html
+    assert subscriber_for_confirm(link[1]) == subscriber
+    recap = 'secret-rule "speculative decoding"'
+    assert recap in message.body and recap in html_lib.unescape(html)
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_the_recap_shows_nothing_a_mail_client_would_make_a_link_of(subscriber):
+    """Anyone can sign any address up with any rule: the confirmation never carries a stranger's
+    link."""
+    for rule in ("cheap-pills.example", "visit www.spam", "mail me@x.org", "http://x"):
+        Subscription.objects.create(subscriber=subscriber, rule=rule)
+    send_confirmation(subscriber)
+    [message] = mail.outbox
+    text = message.body + message.alternatives[0][0]
+    for typed in ("cheap-pills", "www.spam", "me@x.org", "http://x"):
+        assert typed not in text
+    assert text.count("a topic with a link-like word") == 2 * 4
 
 
 def test_list_unsubscribe_has_the_one_click_url_and_a_mailto(subscriber, settings):

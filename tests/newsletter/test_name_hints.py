@@ -69,6 +69,7 @@ def test_the_preview_and_signup_say_so(known, client):
             "timezone": "UTC",
             "max_papers": "10",
         },
+        follow=True,
     ).content.decode()
     assert "org:nvida matches no organization we know yet" in page
 
