@@ -18,12 +18,14 @@ $(VENV)/.installed: pyproject.toml
 run: export DEBUG ?= 1
 run: export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
 run: export WEB_PORT := $(WEB_PORT)
-run: export SITE_URL ?= http://localhost:$(WEB_PORT)
+run: export SITE_URL ?= http://127.0.0.1:$(WEB_PORT)
+run: export DJANGO_RUNSERVER_HIDE_WARNING ?= true
 run: install
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py local_setup
-	@echo "Starting web (http://127.0.0.1:$(WEB_PORT)/), worker and beat; Ctrl-C stops them all."
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	@$(BIN)/python manage.py migrate --no-input
+	@$(BIN)/python manage.py local_setup
+	@echo "Starting web on http://127.0.0.1:$(WEB_PORT)/ (this machine only), worker and beat;"
+	@echo "links in mail point to $(SITE_URL). Ctrl-C stops them all."
+	@PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m config.procs Procfile
 
 test: install
 	$(BIN)/pytest

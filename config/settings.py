@@ -157,7 +157,8 @@ RATELIMIT_IP_META_KEY = "config.cache.client_ip"
 
 # Celery: Redis when configured, otherwise a broker that lives in files under var/broker.
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+# (The file broker's URL names localhost only so that kombu does not warn of a missing host.)
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://localhost/"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     BROKER_DIR.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

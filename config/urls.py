@@ -9,7 +9,9 @@ from papers import views as paper_views
 admin.site.site_header = "Paperwire"
 admin.site.site_title = "Paperwire admin"
 admin.site.index_title = "Curation"
-admin.site.index_template = "admin/paperwire_index.html"  # adds the feeds that are failing
+admin.site.index_template = "admin/paperwire_index.html"  # adds the state of the service
+# The changelists need the width (they fit 1,280 px); the index and breadcrumbs lead everywhere.
+admin.site.enable_nav_sidebar = False
 
 if "id" not in get_converters():  # once, though tests reload this module
     register_converter(IdConverter, "id")

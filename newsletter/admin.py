@@ -298,7 +298,7 @@ class FeedbackAdmin(admin.ModelAdmin):
 class LibraryEntryAdmin(admin.ModelAdmin):
     """Readers' libraries (imported from the manage page or `library_import`)."""
 
-    list_display = ("__str__", "arxiv_id", "doi", "paper", "source", "subscriber", "added_at")
+    list_display = ("__str__", "arxiv_id", "paper", "subscriber", "added_at")  # DOI: in the entry
     list_filter = ("source",)
     search_fields = ("subscriber__email", "title", "=arxiv_id", "=doi")
     list_select_related = ("paper", "subscriber")

@@ -54,9 +54,9 @@ def _set_flag(request, queryset, field: str, value: bool, verb: str) -> None:
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
+    # What fits 1,280 px; the arXiv link, the dates and the rest are in the detail view.
     list_display = (
-        "title", "arxiv_link", "organization", "published_on", "listed_on", "upvotes",
-        "first_seen_at", "hidden", "featured",
+        "title", "organization", "listed_on", "upvotes", "first_seen_at", "hidden", "featured",
     )  # fmt: skip
     list_filter = (
         "published_on",
@@ -70,7 +70,7 @@ class PaperAdmin(admin.ModelAdmin):
     list_select_related = ("organization",)
     list_per_page = 50
     autocomplete_fields = ("organization",)
-    readonly_fields = ("first_seen_at", "updated_at", "upvotes", "seen_in")
+    readonly_fields = ("first_seen_at", "updated_at", "upvotes", "seen_in", "arxiv_link")
     fieldsets = (
         (None, {"fields": ("title", "abstract", "arxiv_id", "arxiv_version", "url", "code_url")}),
         (
@@ -90,7 +90,7 @@ class PaperAdmin(admin.ModelAdmin):
         ),
         ("Authors", {"fields": ("authors", "author_count", "organization", "categories")}),
         ("Dates", {"fields": ("published_on", "listed_on", "first_seen_at", "updated_at")}),
-        ("Sources", {"fields": ("seen_in",)}),
+        ("Sources", {"fields": ("seen_in", "arxiv_link")}),
         ("Curation", {"fields": ("hidden", "featured", "upvotes")}),
     )
     inlines = (UpvoteHistoryInline,)

@@ -73,7 +73,7 @@ def test_the_embedded_defaults_need_no_service(tmp_path):
     engine, name, broker, folder = json.loads(result.stdout)
     assert engine == "django.db.backends.sqlite3"
     assert name == str(tmp_path / "paperwire.sqlite3")
-    assert broker == "filesystem://"
+    assert broker == "filesystem://localhost/"
     assert folder == str(tmp_path / "broker")
 
 
