@@ -15,6 +15,7 @@ from papers.models import (
     Paper,
     UpvoteObservation,
 )
+from papers.search import index_papers
 from papers.services.feeds import feed_schedule_sync
 
 
@@ -48,7 +49,9 @@ URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
 def _set_flag(request, queryset, field: str, value: bool, verb: str) -> None:
-    count = queryset.update(**{field: value})
+    ids = list(queryset.values_list("pk", flat=True))
+    count = Paper.objects.filter(pk__in=ids).update(**{field: value})
+    index_papers(ids)  # search leaves hidden papers out and ranks featured ones first
     messages.success(request, f"{verb} {count} paper{'s' if count != 1 else ''}.")
 
 

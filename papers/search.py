@@ -16,6 +16,10 @@ The index holds each paper's title and abstract as the analyzer's terms, written
   GIN-indexed (migration 0003); queries are tsquery values of the same terms.
 - SQLite: the FTS5 table `papers_search` (rowid = the paper's id; columns title, body, and extra
   for the joined forms of compounds), ranked with BM25, the title counting four times the body.
+  A hidden paper has no entry, and a featured one carries FEATURED_TERM in `extra`, so that a page
+  of results is read from the index alone: the featured matches (a query AND the term), then the
+  others by rank (the query NOT the term), with no join over every match; only the page's rows
+  are read from `papers_paper`, for their upvotes where two ranks tie.
 
 A paper is indexed when it is saved (a post_save receiver), after each ingest (a task on the
 ingest hook), and by a periodic sweep that finds any paper whose text changed since it was
@@ -24,6 +28,7 @@ catches up by hand, and `setup` runs it.
 """
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -41,6 +46,10 @@ INDEX_BATCH = 2000  # papers per transaction
 # tsvector positions stop at 16,383; a text longer than that keeps its first terms.
 MAX_POSITION = 16_383
 TITLE_WEIGHT, BODY_WEIGHT, EXTRA_WEIGHT = 4.0, 1.0, 1.0  # BM25 column weights (SQLite)
+# In a featured paper's SQLite entry: a term no text yields (the analyzer splits it no further).
+FEATURED_TERM = "zzpaperwirefeaturedzz"
+# Ranks read beyond a page, so that a tie at its edge is broken by upvotes (read more if it runs on).
+TIE_MARGIN = 20
 TOKEN_RE = re.compile(r'(?P<minus>-)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
 
 
@@ -165,11 +174,14 @@ class SearchResults(Sequence):
         if self._count is None:
             if self.query.problem:
                 self._count = 0
+            elif connection.vendor == "sqlite":  # hidden papers have no entry
+                self._count = _fetch(
+                    "SELECT count(*) FROM papers_search WHERE papers_search MATCH %s",
+                    [self.query.fts5()],
+                )[0][0]
             else:
                 sql, params = _statement(self.query, "SELECT count(*)", order=False)
-                with connection.cursor() as cursor:
-                    cursor.execute(sql, params)
-                    self._count = cursor.fetchone()[0]
+                self._count = _fetch(sql, params)[0][0]
         return self._count
 
     def __len__(self) -> int:
@@ -197,6 +209,8 @@ class SearchResults(Sequence):
             return "\n".join(" ".join(map(str, row)) for row in cursor.fetchall())
 
     def _ids(self, offset: int, limit: int | None) -> list[int]:
+        if connection.vendor == "sqlite":
+            return _sqlite_page(self.query.fts5(), offset, limit)
         sql, params = _statement(self.query, "SELECT p.id", order=True)
         sql += " LIMIT %s OFFSET %s"
         params = [*params, -1 if limit is None else limit, offset]
@@ -209,6 +223,51 @@ class SearchResults(Sequence):
 
 def search_papers(text: str) -> SearchResults:
     return SearchResults(parse_query(text))
+
+
+BM25 = f"bm25(papers_search, {TITLE_WEIGHT}, {BODY_WEIGHT}, {EXTRA_WEIGHT})"
+
+
+def _sqlite_page(fts: str, offset: int, limit: int | None) -> list[int]:
+    """One page of ids from the FTS5 index: the featured matches by rank, then the others by rank;
+    equal ranks by upvotes, then newest id."""
+    featured = _ranked(f"({fts}) AND {FEATURED_TERM}", 0, None)
+    stop = None if limit is None else offset + limit
+    if stop is not None and stop <= len(featured):
+        return featured[offset:stop]
+    rest_offset = max(0, offset - len(featured))
+    rest = _ranked(f"({fts}) NOT {FEATURED_TERM}", rest_offset,
+                   None if stop is None else stop - max(offset, len(featured)))  # fmt: skip
+    return featured[offset:stop] + rest
+
+
+def _ranked(fts: str, offset: int, limit: int | None) -> list[int]:
+    """Matches of an FTS5 query from `offset`, best rank first, ties broken by upvotes."""
+    wanted = None if limit is None else offset + limit
+    read = None if wanted is None else wanted + TIE_MARGIN
+    while True:
+        sql = (
+            f"SELECT rowid, {BM25} FROM papers_search WHERE papers_search MATCH %s ORDER BY {BM25}"
+        )
+        rows = _fetch(sql + " LIMIT %s", [fts, -1 if read is None else read])
+        # Done when every match is read, or when the rank after the page differs from its last.
+        if read is None or len(rows) < read or rows[wanted - 1][1] != rows[-1][1]:
+            break
+        read *= 4
+    ties = {score for score, count in Counter(score for _, score in rows).items() if count > 1}
+    upvotes = {}
+    tied = [pk for pk, score in rows if score in ties]
+    for start in range(0, len(tied), 900):  # SQLite's limit on parameters
+        chunk = tied[start : start + 900]
+        upvotes.update(Paper.objects.filter(pk__in=chunk).values_list("pk", "upvotes"))
+    rows.sort(key=lambda row: (row[1], -upvotes.get(row[0], 0), -row[0]))
+    return [pk for pk, _ in rows[offset:wanted]]
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _statement(query: Query, select: str, *, order: bool) -> tuple[str, list]:
@@ -324,10 +383,12 @@ def index_rebuild(*, progress: Callable[[int, int], None] | None = None) -> int:
 
 def _index_batch(papers: QuerySet) -> int:
     indexed_at = timezone.now()  # before reading: a change made after it is seen as pending
-    rows = list(papers.values_list("pk", "title", "abstract"))
-    entries = [Entry.of(*row) for row in rows]
+    rows = list(papers.values_list("pk", "title", "abstract", "featured", "hidden"))
+    entries = [Entry.of(*row[:3]) for row in rows]
     if not entries:
         return 0
+    featured = {row[0] for row in rows if row[3]}
+    hidden = {row[0] for row in rows if row[4]}
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             values = ", ".join(["(%s, %s::tsvector)"] * len(entries))
@@ -342,10 +403,16 @@ def _index_batch(papers: QuerySet) -> int:
                 "INSERT OR REPLACE INTO papers_search (rowid, title, body, extra) "
                 "VALUES (%s, %s, %s, %s)",
                 [
-                    (e.paper_id, " ".join(e.title), " ".join(e.body), " ".join(e.extra))
+                    (e.paper_id, " ".join(e.title), " ".join(e.body),
+                     " ".join((*e.extra, FEATURED_TERM) if e.paper_id in featured else e.extra))
                     for e in entries
+                    if e.paper_id not in hidden
                 ],
-            )
+            )  # fmt: skip
+            if hidden:
+                cursor.executemany(
+                    "DELETE FROM papers_search WHERE rowid = %s", [(pk,) for pk in hidden]
+                )
             Paper.objects.filter(pk__in=[e.paper_id for e in entries]).update(
                 search_indexed_at=indexed_at
             )

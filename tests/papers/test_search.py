@@ -220,3 +220,26 @@ def test_search_reads_the_full_text_index():
     else:
         plan = results.explain()
         assert "VIRTUAL TABLE INDEX" in plan and "SCAN p\n" not in plan + "\n"
+
+
+def test_a_tie_running_past_a_page_is_broken_by_upvotes_on_every_page(client):
+    for number in range(100):  # one rank for all: the same words
+        paper(f"Quantization study {number}", upvotes=(number * 37) % 100)
+    seen = []
+    for page in (1, 2, 3, 4):
+        response = client.get("/search/", {"q": "quantization", "page": page})
+        seen += [p.upvotes for p in response.context["page"]]
+    assert seen == sorted(seen, reverse=True) and len(seen) == 100
+
+
+def test_the_admins_hide_and_feature_actions_reach_search_at_once(admin_client):
+    first = paper("Speculative decoding at scale", upvotes=50)
+    second = paper("Speculative decoding, again", upvotes=1)
+    changelist = "/admin/papers/paper/"
+    admin_client.post(changelist, {"action": "feature", "_selected_action": [second.pk]})
+    assert found("speculative decoding") == [second.title, first.title]
+    admin_client.post(changelist, {"action": "hide", "_selected_action": [first.pk]})
+    assert found("speculative decoding") == [second.title]
+    assert search_papers("speculative decoding").count() == 1
+    admin_client.post(changelist, {"action": "unhide", "_selected_action": [first.pk]})
+    assert search_papers("speculative decoding").count() == 2
