@@ -76,9 +76,9 @@ class Manager:
         selector = selectors.DefaultSelector()
         for index, (name, command) in enumerate(self.entries):
             process = subprocess.Popen(
-                f"exec {command}", shell=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True, text=True, bufsize=1,
-                errors="replace",
+                _exec(command), shell=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True, bufsize=0,
             )  # fmt: skip
             self.processes[name] = process
             selector.register(process.stdout, selectors.EVENT_READ, (name, index))
@@ -86,6 +86,7 @@ class Manager:
         open_streams = len(self.entries)
         deadline = None
         swept: set[str] = set()
+        partial: dict[str, bytes] = {}  # each process's last line, until its end comes
         while open_streams:
             if self.stopping and deadline is None:
                 # The leaders first: a Celery worker stops its own pool (a SIGTERM to the whole
@@ -102,10 +103,16 @@ class Manager:
                 deadline = float("inf")
             for key, _ in selector.select(timeout=0.2):
                 name, index = key.data
-                text = key.fileobj.readline()
-                if text:
-                    self.output.line(name, index, text.rstrip("\n"))
+                # Whatever is there, read at once: a line left in a reader's buffer would wait,
+                # unseen by select(), for the process's next output.
+                chunk = os.read(key.fileobj.fileno(), 65536)
+                if chunk:
+                    *lines, partial[name] = (partial.get(name, b"") + chunk).split(b"\n")
+                    for line in lines:
+                        self.output.line(name, index, line.decode("utf-8", "replace"))
                     continue
+                if partial.get(name):
+                    self.output.line(name, index, partial.pop(name).decode("utf-8", "replace"))
                 selector.unregister(key.fileobj)
                 open_streams -= 1
                 code = self.processes[name].wait()
@@ -134,6 +141,11 @@ class Manager:
     def _signal_group(process: subprocess.Popen, signum: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signum)
+
+
+def _exec(command: str) -> str:
+    """A simple command runs in the shell's place, so that its signals reach it directly."""
+    return command if any(char in command for char in ";&|()`") else f"exec {command}"
 
 
 def main(argv: list[str]) -> int:

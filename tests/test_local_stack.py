@@ -132,3 +132,26 @@ def test_make_run_starts_without_a_warning_and_stops_without_an_error(local_env,
                 if re.search(r"\bERROR\b|Traceback|WARNING|No hostname", line)]  # fmt: skip
     assert problems == []
     assert (tmp_path / "var" / "paperwire.sqlite3").exists()
+
+
+def test_the_process_manager_shows_every_line_at_once_and_stops_on_sigterm(tmp_path):
+    """Lines that come together are all shown, though the process says nothing more after them
+    (a line left in a read buffer would wait unseen), and a SIGTERM stops the whole tree."""
+    procfile = tmp_path / "Procfile"
+    procfile.write_text("quiet: printf 'one\\ntwo\\nthree' && sleep 60 & sleep 60\n")
+    log = tmp_path / "out.log"
+    with open(log, "wb") as output:
+        manager = subprocess.Popen(
+            [sys.executable, "-m", "config.procs", str(procfile)], cwd=ROOT, stdout=output,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            assert wait_until(lambda: "quiet | two" in log.read_text(), timeout=10), log.read_text()
+            manager.send_signal(signal.SIGTERM)
+            assert manager.wait(timeout=20) == 0
+        finally:
+            if manager.poll() is None:
+                manager.kill()
+    text = log.read_text()
+    assert "quiet | three" in text  # the last line, without its newline, at the end
+    assert "SIGTERM: stopping everything" in text and "quiet | stopped" in text
