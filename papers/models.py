@@ -78,6 +78,7 @@ class Paper(models.Model):
     text_changed_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     # The search index (papers/search.py): on PostgreSQL the analyzer's terms as a GIN-indexed
     # tsvector (SQLite keeps them in the FTS5 table papers_search), and when they were written.
+    # No longer written: PostgreSQL's index is SearchEntry since migration 0012.
     search_vector = SearchVectorField(null=True, editable=False)
     search_indexed_at = models.DateTimeField(null=True, editable=False)
     hidden = models.BooleanField(default=False, help_text="Never shown on the site or in digests.")
@@ -178,6 +179,28 @@ class Feed(models.Model):
     @property
     def failing(self) -> bool:
         return self.consecutive_failures >= settings.PAPERS_FEED_FAILURES_ALERT
+
+
+class SearchEntry(models.Model):
+    """PostgreSQL's search index (papers/search.py): one narrow row per visible paper, its
+    analyzer terms as a tsvector (GIN-indexed by migration 0012), whether it is featured and its
+    upvotes, so that counting and ranking the matches of a query read this table alone. SQLite keeps the same
+    in its FTS5 table, and leaves this one empty."""
+
+    paper = models.OneToOneField(
+        Paper, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    vector = SearchVectorField()
+    featured = models.BooleanField(default=False)
+    # As of the last indexing (every ingest that changes them indexes the paper again): what
+    # breaks a tie of ranks, read from this table alone.
+    upvotes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "search entries"
+
+    def __str__(self) -> str:
+        return f"search entry of paper {self.paper_id}"
 
 
 class IngestRun(models.Model):

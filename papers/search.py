@@ -12,8 +12,10 @@ finds "vision language" and "visionlanguage".
 The index holds each paper's title and abstract as the analyzer's terms, written from Python
 (the database never tokenizes text itself, so it cannot disagree with the matcher):
 
-- PostgreSQL: `Paper.search_vector`, a tsvector with the title at weight A and the abstract at B,
-  GIN-indexed (migration 0003); queries are tsquery values of the same terms.
+- PostgreSQL: `SearchEntry`, one narrow row per visible paper: a tsvector with the title at
+  weight A and the abstract at B, GIN-indexed, the featured flag and the upvotes; queries are
+  tsquery values of the same terms, ranked with ts_rank, and a page is one query of that table
+  (migration 0012: ranking whole paper rows took three times as long).
 - SQLite: the FTS5 table `papers_search` (rowid = the paper's id; columns title, body, and extra
   for the joined forms of compounds), ranked with BM25, the title counting four times the body.
   A hidden paper has no entry, and a featured one carries FEATURED_TERM in `extra`, so that a page
@@ -48,8 +50,6 @@ MAX_POSITION = 16_383
 TITLE_WEIGHT, BODY_WEIGHT, EXTRA_WEIGHT = 4.0, 1.0, 1.0  # BM25 column weights (SQLite)
 # In a featured paper's SQLite entry: a term no text yields (the analyzer splits it no further).
 FEATURED_TERM = "zzpaperwirefeaturedzz"
-# Ranks read beyond a page, so that a tie at its edge is broken by upvotes (read more if it runs on).
-TIE_MARGIN = 20
 TOKEN_RE = re.compile(r'(?P<minus>-)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
 
 
@@ -180,8 +180,10 @@ class SearchResults(Sequence):
                     [self.query.fts5()],
                 )[0][0]
             else:
-                sql, params = _statement(self.query, "SELECT count(*)", order=False)
-                self._count = _fetch(sql, params)[0][0]
+                self._count = _fetch(
+                    "SELECT count(*) FROM papers_searchentry WHERE vector @@ %s::tsquery",
+                    [self.query.tsquery()],
+                )[0][0]
         return self._count
 
     def __len__(self) -> int:
@@ -202,7 +204,7 @@ class SearchResults(Sequence):
 
     def explain(self) -> str:
         """The database's plan for one page: what a test reads to see the index used."""
-        sql, params = _statement(self.query, "SELECT p.id", order=True)
+        sql, params = _statement(self.query, "SELECT 1", order=True)
         prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
         with connection.cursor() as cursor:
             cursor.execute(prefix + sql + " LIMIT 30", params)
@@ -211,14 +213,11 @@ class SearchResults(Sequence):
     def _ids(self, offset: int, limit: int | None) -> list[int]:
         if connection.vendor == "sqlite":
             return _sqlite_page(self.query.fts5(), offset, limit)
-        sql, params = _statement(self.query, "SELECT p.id", order=True)
-        sql += " LIMIT %s OFFSET %s"
-        params = [*params, -1 if limit is None else limit, offset]
-        if connection.vendor == "postgresql" and limit is None:
-            sql, params = sql.replace(" LIMIT %s", ""), [*params[:-2], offset]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return [row[0] for row in cursor.fetchall()]
+        sql, params = _statement(self.query, "SELECT p.paper_id", order=True)
+        sql, params = sql + " OFFSET %s", [*params, offset]
+        if limit is not None:
+            sql, params = sql + " LIMIT %s", [*params, limit]
+        return [row[0] for row in _fetch(sql, params)]
 
 
 def search_papers(text: str) -> SearchResults:
@@ -242,26 +241,48 @@ def _sqlite_page(fts: str, offset: int, limit: int | None) -> list[int]:
 
 
 def _ranked(fts: str, offset: int, limit: int | None) -> list[int]:
-    """Matches of an FTS5 query from `offset`, best rank first, ties broken by upvotes."""
+    """Matches of an FTS5 query from `offset`, best rank first, equal ranks by upvotes then newest.
+
+    The index gives the ranks: the page's rows and one more are read from it. Upvotes are read
+    for the ranks shared by several of those rows; when the page's last rank runs on past it,
+    the papers of that rank come from one query that orders them by upvotes, so a page costs the
+    same however many papers share a rank."""
     wanted = None if limit is None else offset + limit
-    read = None if wanted is None else wanted + TIE_MARGIN
-    while True:
+    rows = _SQLite.rows(fts, None if wanted is None else wanted + 1)
+    if wanted is None or len(rows) <= wanted or rows[wanted][1] != rows[wanted - 1][1]:
+        return [pk for pk, _ in _by_upvotes(rows)[offset:wanted]]
+    last = rows[wanted - 1][1]
+    first = next(n for n, row in enumerate(rows) if row[1] == last)
+    return [pk for pk, _ in _by_upvotes(rows[:first])[offset:]] + _SQLite.tied(
+        fts, last, wanted - first
+    )[max(0, offset - first) :]
+
+
+def _by_upvotes(rows: list[tuple]) -> list[tuple]:
+    """(id, rank) rows in rank order, each run of equal ranks by upvotes, then newest first."""
+    shared = {rank for rank, count in Counter(rank for _, rank in rows).items() if count > 1}
+    tied = [pk for pk, rank in rows if rank in shared]
+    upvotes = dict(Paper.objects.filter(pk__in=tied).values_list("pk", "upvotes")) if tied else {}
+    return sorted(rows, key=lambda row: (row[1], -upvotes.get(row[0], 0), -row[0]))
+
+
+class _SQLite:
+    @staticmethod
+    def rows(fts: str, read: int | None) -> list[tuple]:
+        """(id, rank) of an FTS5 query's first `read` matches (all with None), best first."""
         sql = (
             f"SELECT rowid, {BM25} FROM papers_search WHERE papers_search MATCH %s ORDER BY {BM25}"
         )
-        rows = _fetch(sql + " LIMIT %s", [fts, -1 if read is None else read])
-        # Done when every match is read, or when the rank after the page differs from its last.
-        if read is None or len(rows) < read or rows[wanted - 1][1] != rows[-1][1]:
-            break
-        read *= 4
-    ties = {score for score, count in Counter(score for _, score in rows).items() if count > 1}
-    upvotes = {}
-    tied = [pk for pk, score in rows if score in ties]
-    for start in range(0, len(tied), 900):  # SQLite's limit on parameters
-        chunk = tied[start : start + 900]
-        upvotes.update(Paper.objects.filter(pk__in=chunk).values_list("pk", "upvotes"))
-    rows.sort(key=lambda row: (row[1], -upvotes.get(row[0], 0), -row[0]))
-    return [pk for pk, _ in rows[offset:wanted]]
+        return _fetch(sql + " LIMIT %s", [fts, -1 if read is None else read])
+
+    @staticmethod
+    def tied(fts: str, rank, count: int) -> list[int]:
+        """The first `count` matches of this rank, by upvotes, then newest."""
+        return [row[0] for row in _fetch(
+            "SELECT p.id FROM papers_search JOIN papers_paper p ON p.id = papers_search.rowid "
+            f"WHERE papers_search MATCH %s AND {BM25} = %s "
+            "ORDER BY p.upvotes DESC, p.id DESC LIMIT %s", [fts, rank, count],
+        )]  # fmt: skip
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
@@ -272,12 +293,12 @@ def _fetch(sql: str, params: list) -> list[tuple]:
 
 def _statement(query: Query, select: str, *, order: bool) -> tuple[str, list]:
     if connection.vendor == "postgresql":
-        sql = f"{select} FROM papers_paper p WHERE p.search_vector @@ %s::tsquery AND NOT p.hidden"
+        sql = f"{select} FROM papers_searchentry p WHERE p.vector @@ %s::tsquery"
         params: list = [query.tsquery()]
         if order:
             sql += (
-                " ORDER BY p.featured DESC, ts_rank(p.search_vector, %s::tsquery) DESC,"
-                " p.upvotes DESC, p.id DESC"
+                " ORDER BY p.featured DESC, ts_rank(p.vector, %s::tsquery) DESC, p.upvotes DESC,"
+                " p.paper_id DESC"
             )
             params.append(query.tsquery())
         return sql, params
@@ -374,29 +395,48 @@ def index_pending(*, progress: Callable[[int, int], None] | None = None) -> int:
 def index_rebuild(*, progress: Callable[[int, int], None] | None = None) -> int:
     """Forget every entry and index every paper again (after a change to the analyzer)."""
     with transaction.atomic():
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM papers_search")
+        with connection.cursor() as cursor:
+            table = "papers_search" if connection.vendor == "sqlite" else "papers_searchentry"
+            cursor.execute(f"DELETE FROM {table}")
         Paper.objects.update(search_indexed_at=None)
     return index_pending(progress=progress)
 
 
 def _index_batch(papers: QuerySet) -> int:
     indexed_at = timezone.now()  # before reading: a change made after it is seen as pending
-    rows = list(papers.values_list("pk", "title", "abstract", "featured", "hidden"))
+    rows = list(papers.values_list("pk", "title", "abstract", "featured", "hidden", "upvotes"))
     entries = [Entry.of(*row[:3]) for row in rows]
     if not entries:
         return 0
     featured = {row[0] for row in rows if row[3]}
     hidden = {row[0] for row in rows if row[4]}
+    upvotes = {row[0]: row[5] for row in rows}
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            values = ", ".join(["(%s, %s::tsvector)"] * len(entries))
-            params = [value for e in entries for value in (e.paper_id, e.tsvector())]
-            cursor.execute(
-                "UPDATE papers_paper AS p SET search_vector = v.vector, search_indexed_at = %s "
-                f"FROM (VALUES {values}) AS v(id, vector) WHERE p.id = v.id",
-                [indexed_at, *params],
+            shown = [e for e in entries if e.paper_id not in hidden]
+            if shown:
+                values = ", ".join(["(%s, %s::tsvector, %s, %s)"] * len(shown))
+                cursor.execute(
+                    "INSERT INTO papers_searchentry (paper_id, vector, featured, upvotes) "
+                    f"VALUES {values} ON CONFLICT (paper_id) DO UPDATE SET vector = "
+                    "EXCLUDED.vector, featured = EXCLUDED.featured, upvotes = EXCLUDED.upvotes",
+                    [
+                        v
+                        for e in shown
+                        for v in (
+                            e.paper_id,
+                            e.tsvector(),
+                            e.paper_id in featured,
+                            upvotes[e.paper_id],
+                        )
+                    ],
+                )
+            if hidden:
+                cursor.execute(
+                    "DELETE FROM papers_searchentry WHERE paper_id = ANY(%s)", [list(hidden)]
+                )
+            Paper.objects.filter(pk__in=[e.paper_id for e in entries]).update(
+                search_indexed_at=indexed_at
             )
         else:
             cursor.executemany(
