@@ -15,7 +15,7 @@ from datetime import date
 from typing import BinaryIO
 
 from core.kinds import SourceKind
-from papers.readers.base import PaperRecord, ReaderError, RecordError
+from papers.readers.base import INT_MAX, SHORT_FIELDS, PaperRecord, ReaderError, RecordError
 
 HEADER_LINES = ("new", "Get trending papers in your email inbox!", "Subscribe", "Daily Papers")
 HEADER_END = "byAK and the research community"
@@ -27,6 +27,7 @@ DATE_RE = re.compile(
     r"(?: (?P<upvotes>\d[\d,]*|\d+(?:\.\d+)?k))?"
 )
 AUTHORS_RE = re.compile(r"•\s*(?P<count>\d[\d,]*)\s+authors?", re.IGNORECASE)
+ORG_HANDLE_MAX, ORG_NAME_MAX = dict(SHORT_FIELDS)["org_handle"], dict(SHORT_FIELDS)["org_name"]
 # How far into the file the header may end; a longer preamble is not a dump.
 HEADER_MAX_LINES = 12
 
@@ -155,8 +156,14 @@ def _read_metadata(
         )
     except ReaderError as exc:
         record.warnings.append(f"date and upvotes dropped: {exc.message} ({exc.where})")
-    # The record checked its fields when it was made; the metadata's are checked now.
-    if record._needs_checking():
+    # The record checked its fields when it was made; the metadata's are checked now (cheaply:
+    # a count too large for its column, a name too long for it).
+    if (
+        (record.upvotes or 0) > INT_MAX
+        or (record.author_count or 0) > INT_MAX
+        or len(record.org_handle or "") > ORG_HANDLE_MAX
+        or len(record.org_name or "") > ORG_NAME_MAX
+    ):
         record._fit()
     return None
 
