@@ -43,6 +43,7 @@ from papers.models import Paper
 from papers.selectors import visible_papers
 
 MAX_CLAUSES = 12  # as many terms as a topic rule may hold
+RESULTS_MAX = 1000  # the papers a search shows and counts, best first
 MAX_ALTERNATIVES = 10
 INDEX_BATCH = 2000  # papers per transaction
 # tsvector positions stop at 16,383; a text longer than that keeps its first terms.
@@ -171,20 +172,30 @@ class SearchResults(Sequence):
     _count: int | None = field(default=None, repr=False)
 
     def count(self) -> int:
+        """How many papers the query finds, up to RESULTS_MAX: a search shows its best
+        thousand, as GitHub's does; the count stops there, so it costs the same for any query."""
         if self._count is None:
             if self.query.problem:
                 self._count = 0
             elif connection.vendor == "sqlite":  # hidden papers have no entry
                 self._count = _fetch(
-                    "SELECT count(*) FROM papers_search WHERE papers_search MATCH %s",
-                    [self.query.fts5()],
+                    "SELECT count(*) FROM (SELECT 1 FROM papers_search "
+                    "WHERE papers_search MATCH %s LIMIT %s)",
+                    [self.query.fts5(), RESULTS_MAX + 1],
                 )[0][0]
             else:
                 self._count = _fetch(
-                    "SELECT count(*) FROM papers_searchentry WHERE vector @@ %s::tsquery",
-                    [self.query.tsquery()],
+                    "SELECT count(*) FROM (SELECT 1 FROM papers_searchentry "
+                    "WHERE vector @@ %s::tsquery LIMIT %s) AS found",
+                    [self.query.tsquery(), RESULTS_MAX + 1],
                 )[0][0]
-        return self._count
+        return min(self._count, RESULTS_MAX)
+
+    @property
+    def more(self) -> bool:
+        """Whether the query finds more papers than a search shows."""
+        self.count()
+        return self._count > RESULTS_MAX
 
     def __len__(self) -> int:
         return self.count()

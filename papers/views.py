@@ -48,6 +48,7 @@ def search(request: HttpRequest) -> HttpResponse:
         results = search_papers(query)
         context["page"] = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
         context["problem"] = results.query.problem
+        context["more"] = results.more
     return render(request, "papers/search.html", context)
 
 

@@ -243,3 +243,18 @@ def test_the_admins_hide_and_feature_actions_reach_search_at_once(admin_client):
     assert search_papers("speculative decoding").count() == 1
     admin_client.post(changelist, {"action": "unhide", "_selected_action": [first.pk]})
     assert search_papers("speculative decoding").count() == 2
+
+
+def test_a_search_counts_and_shows_its_best_thousand(client, monkeypatch):
+    from papers import search
+
+    monkeypatch.setattr(search, "RESULTS_MAX", 40)
+    for number in range(45):
+        paper(f"Quantization study {number}", upvotes=number)
+    page = client.get("/search/", {"q": "quantization"}).content.decode()
+    assert "More than 40 papers for" in page and "The best 40 are shown" in page
+    last = client.get("/search/", {"q": "quantization", "page": 2})
+    assert [p.upvotes for p in last.context["page"]] == list(range(14, 4, -1))
+    assert search_papers("quantization").count() == 40 and search_papers("quantization").more
+    monkeypatch.setattr(search, "RESULTS_MAX", 45)
+    assert search_papers("quantization").count() == 45 and not search_papers("quantization").more
