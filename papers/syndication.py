@@ -33,17 +33,21 @@ FORMATS = {"atom": Atom1Feed, "rss": Rss201rev2Feed}
 class PaperFeed(Feed):
     """What every paper feed shares: its entries, their text, their dates and links."""
 
-    feed_type = Atom1Feed
-    description_template = None
-
     def __init__(self, kind: str = "atom"):
         super().__init__()
         self.feed_type = FORMATS[kind]
-        self.kind = kind
+        self.newest = None
 
     def __call__(self, request, *args, **kwargs):
         self.request = request
-        return super().__call__(request, *args, **kwargs)
+        response = super().__call__(request, *args, **kwargs)
+        response.newest = self.newest  # for Last-Modified (conditional_feed)
+        return response
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        self.newest = feed.latest_post_date()
+        return feed
 
     def feed_url(self, obj=None) -> str:
         return self.request.build_absolute_uri(self.request.get_full_path())
@@ -83,9 +87,6 @@ class PaperFeed(Feed):
     def item_categories(self, paper: Paper) -> list[str]:
         return list(paper.ai_keywords or [])[:5]
 
-    def item_enclosures(self, paper: Paper) -> list:
-        return []
-
     def papers(self, queryset) -> list[Paper]:
         return list(queryset.select_related("organization")[:ENTRIES])
 
@@ -122,39 +123,21 @@ def conditional_feed(view: Callable[..., HttpResponse], *, private: bool = False
         response.headers["ETag"] = etag
         if newest is not None:
             response.headers["Last-Modified"] = http_date(newest.timestamp())
-        patch_cache_control(
-            response, max_age=settings.PAPERS_FEED_MAX_AGE, **({"private": True} if private
-                                                               else {"public": True})
-        )  # fmt: skip
-        conditional = get_conditional_response(
+        scope = {"private": True} if private else {"public": True}
+        patch_cache_control(response, max_age=settings.PAPERS_FEED_MAX_AGE, **scope)
+        return get_conditional_response(
             request, etag=etag, last_modified=int(newest.timestamp()) if newest else None,
             response=response,
         )  # fmt: skip
-        return conditional
 
     return answer
-
-
-class NewestMixin:
-    """Remembers the newest entry's date on the response, for Last-Modified."""
-
-    def get_feed(self, obj, request):
-        feed = super().get_feed(obj, request)
-        self.newest = feed.latest_post_date()
-        return feed
-
-    def __call__(self, request, *args, **kwargs):
-        response = super().__call__(request, *args, **kwargs)
-        response.newest = getattr(self, "newest", None)
-        return response
 
 
 def feed_view(feed_class: type[PaperFeed], kind: str, *, private: bool = False):
     """A view for one feed class in one format: a fresh feed object per request (they keep the
     request), with conditional GET."""
-    newest_class = type(feed_class.__name__, (NewestMixin, feed_class), {})
 
     def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        return newest_class(kind)(request, *args, **kwargs)
+        return feed_class(kind)(request, *args, **kwargs)
 
     return conditional_feed(view, private=private)
