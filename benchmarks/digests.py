@@ -102,10 +102,10 @@ def seed(subscribers: int, papers_each: int, pool: int) -> None:
 
     from django.utils import timezone
 
+    from core.bulk import insert_many
     from newsletter.models import Digest, Match, Subscriber, Subscription
     from papers.models import Paper, UpvoteObservation
     from papers.sample import sample_papers
-    from papers.services.bulk import insert_many
     from papers.services.ingest import _New
 
     rng = random.Random(5)

@@ -55,8 +55,8 @@ def main() -> None:
     import django
 
     django.setup()
-    from newsletter.rules import document, parse
-    from newsletter.rules.matcher import Matcher, collector_paused
+    from core.query import document, parse
+    from newsletter.matcher import Matcher, collector_paused
     from papers.readers import arxiv
 
     with open(FEED, "rb") as stream:
@@ -129,7 +129,7 @@ def store(rules, docs, frequencies, args) -> dict[str, int]:
     import subprocess
     import tempfile
 
-    from newsletter.rules.matcher import Matcher, collector_paused
+    from newsletter.matcher import Matcher, collector_paused
 
     with collector_paused():
         matcher = Matcher(rules, frequencies=frequencies)
@@ -209,7 +209,7 @@ def store_into(database_url: str, dump: str) -> None:
 
 
 def run(matcher_class, rules, docs, frequencies) -> tuple[float, int]:
-    from newsletter.rules.matcher import collector_paused
+    from newsletter.matcher import collector_paused
 
     start = time.perf_counter()
     with collector_paused():

@@ -144,10 +144,10 @@ def seed(subscribers: int, recent: int, new: int) -> None:
 
     from django.utils import timezone
 
+    from core.bulk import insert_many
     from newsletter.models import Feedback, LibraryEntry, Subscriber
     from papers.models import Paper
     from papers.sample import TOPICS, sample_papers
-    from papers.services.bulk import insert_many
     from papers.services.ingest import _New
 
     rng = random.Random(11)

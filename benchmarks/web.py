@@ -106,10 +106,10 @@ def seed(papers: int, subscribers: int, rng_seed: int) -> None:
     django.setup()
     from datetime import date, timedelta
 
+    from core.bulk import insert_many
     from newsletter.models import Subscriber, Subscription
     from papers.models import Organization, Paper
     from papers.sample import sample_papers
-    from papers.services.bulk import insert_many
     from papers.services.ingest import _New
 
     rng = random.Random(rng_seed)

@@ -50,6 +50,9 @@ BRITISH_ANY = re.compile(
     r"|[tb]re[sd]?$"
 )
 _local = threading.local()
+TITLE_KEY_MAX = 500
+NOT_ALPHANUMERIC_RE = re.compile(r"[\W_]+")
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def fold(text: str) -> str:
@@ -195,3 +198,28 @@ def surface_words(text: str, wanted: set[str] | frozenset[str]) -> dict[str, str
         if len(found) == len(wanted):
             break
     return found
+
+
+# -- Text as stored: clean, and one key per title -------------------------------------------
+
+
+def clean_text(text: str) -> str:
+    """Collapse runs of white space (feeds wrap titles and abstracts over several lines).
+
+    NUL characters go too: JSON may carry them and PostgreSQL refuses them in text.
+    """
+    # Most text is clean: skip the copy. isprintable() is False for every white space character
+    # but the plain space, and for NUL.
+    if text.isprintable() and "  " not in text:
+        return text.strip()
+    return " ".join(without_surrogates(text.replace("\x00", "")).split())
+
+
+def without_surrogates(text: str) -> str:
+    """JSON may spell a lone surrogate ("\\ud800"), which no database can store: U+FFFD instead."""
+    return SURROGATE_RE.sub("\ufffd", text)
+
+
+def title_key(title: str) -> str:
+    """Case, punctuation and white space ignored: "LFM2: Technical report" == "lfm2 technical REPORT"."""
+    return NOT_ALPHANUMERIC_RE.sub("", fold(title))[:TITLE_KEY_MAX]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from core.query import QueryError, parse
 from newsletter import emails
 from newsletter.digests.preview import digest_render
 from newsletter.digests.schedule import digests_create_now, subscriber_next_digest_at
@@ -24,7 +25,6 @@ from newsletter.models import (
     Subscription,
     Topic,
 )
-from newsletter.rules import RuleError, parse
 from newsletter.selectors import digest_counts, papers_matching
 from newsletter.services import subscribers_suppress
 from newsletter.tasks import send_confirmation, send_digest_batch
@@ -53,7 +53,7 @@ class TopicAdmin(admin.ModelAdmin):
             return "Save a rule to see what it matches."
         try:
             rule = parse(topic.rule)
-        except RuleError as exc:
+        except QueryError as exc:
             return str(exc)
         matches = list(
             itertools.islice(papers_matching(rule, days=PREVIEW_DAYS), PREVIEW_LIMIT + 1)

@@ -142,7 +142,7 @@ def recap_text(topic: str) -> str:
 
 def sample_cards(subscriber: Subscriber) -> list[Card]:
     """The most upvoted papers of the last week on the reader's topics: what they would have got."""
-    from newsletter.rules import RuleError, parse
+    from core.query import QueryError, parse
     from newsletter.selectors import papers_matching
 
     ids: set[int] = set()
@@ -150,7 +150,7 @@ def sample_cards(subscriber: Subscriber) -> list[Card]:
         rule = subscription.topic.rule if subscription.topic else subscription.rule
         try:
             ids.update(pk for pk, _title in papers_matching(parse(rule), days=SAMPLE_DAYS))
-        except RuleError:
+        except QueryError:
             continue
     cards = cards_for(list(ids))
     cards.sort(key=lambda card: (-card.upvotes, -card.id))

@@ -12,9 +12,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core.query import QueryError, document, parse
+from core.query.parser import MAX_CLAUSES
 from newsletter.models import Feedback, Match, Subscriber, Subscription
-from newsletter.rules import RuleError, document, parse
-from newsletter.rules.parser import MAX_CLAUSES
 from papers.models import Paper
 
 MUTE_DAYS = 7
@@ -110,7 +110,7 @@ def rule_with_exclusion(rule: str, term: str) -> str | None:
     candidate = f"{rule} -{written}"
     try:
         parsed = parse(candidate)
-    except RuleError:
+    except QueryError:
         return None
     if len(parsed.clauses) > MAX_CLAUSES:
         return None

@@ -3,9 +3,9 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.emails import canonical_email
+from core.addresses import canonical_email
+from core.query import QueryError, parse
 from newsletter.models import Subscriber, Topic
-from newsletter.rules import RuleError, parse
 
 MAX_RULES = 10
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime"})
@@ -58,7 +58,7 @@ class SubscriptionForm(forms.Form):
         for number, rule in enumerate(rules, start=1):
             try:
                 parse(rule)
-            except RuleError as exc:
+            except QueryError as exc:
                 prefix = f"Line {number}: " if len(rules) > 1 else ""
                 errors.append(ValidationError(prefix + str(exc)))
         if errors:
@@ -87,7 +87,7 @@ class SubscriptionForm(forms.Form):
 
 
 class CanonicalEmailField(forms.EmailField):
-    """An address in its canonical spelling (core/emails.py) before it is validated, so that a
+    """An address in its canonical spelling (core/addresses.py) before it is validated, so that a
     full-width, upper-case or Unicode-domain spelling is the mailbox it names."""
 
     def to_python(self, value):

@@ -20,10 +20,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.emails import canonical_email
+from core.addresses import canonical_email
+from core.query import QueryError, parse
+from core.uploads import UploadError, upload_text
 from newsletter.forms import MAX_RULES
 from newsletter.models import Subscriber, Subscription, Topic
-from newsletter.rules import RuleError, parse
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -102,7 +103,7 @@ def subscribers_import(data: bytes, *, confirmed: bool = False) -> ImportReport:
             continue
         try:
             parse(topic)
-        except RuleError as exc:
+        except QueryError as exc:
             report.refused.append(Refused(line, email, f"topic {topic!r}: {exc}"))
             continue
         reader = readers.setdefault(email.casefold(), _Reader(line, email))
@@ -125,13 +126,10 @@ def subscribers_import(data: bytes, *, confirmed: bool = False) -> ImportReport:
 
 
 def _rows(data: bytes) -> list[tuple[int, str, str]]:
-    if len(data) > MAX_BYTES:
-        raise SubscriberListError(f"The file is over {MAX_BYTES // (1024 * 1024)} MB.")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise SubscriberListError(f"Line {line}: this is not UTF-8 text.") from None
+        text = upload_text(data, max_bytes=MAX_BYTES, binary="This is a binary file, not a CSV.")
+    except UploadError as exc:
+        raise SubscriberListError(str(exc)) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
     if "email" not in columns:

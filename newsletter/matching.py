@@ -17,9 +17,9 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from core.query import Query, QueryError, document, parse
+from newsletter.matcher import Matcher, collector_paused
 from newsletter.models import Match, PaperMatchState, Subscriber, Subscription
-from newsletter.rules import Rule, RuleError, document, parse
-from newsletter.rules.matcher import Matcher, collector_paused
 from newsletter.selectors import recent_papers
 from papers.models import Paper
 
@@ -83,18 +83,14 @@ def _recent_papers(days: int | None) -> QuerySet:
     return recent_papers(settings.NEWSLETTER_MATCH_WINDOW_DAYS if days is None else days)
 
 
-def subscription_rule(subscription: Subscription) -> Rule:
+def subscription_rule(subscription: Subscription) -> Query:
     """A subscription's rule: its own, its topic's, or both (then both must hold)."""
     parts = [
         parse(text)
         for text in (subscription.topic.rule if subscription.topic_id else "", subscription.rule)
         if text
     ]
-    if len(parts) == 1:
-        return parts[0]
-    return Rule(
-        clauses=parts[0].clauses + parts[1].clauses, text=f"{parts[0].text} {parts[1].text}"
-    )
+    return parts[0] if len(parts) == 1 else parts[0].joined_with(parts[1])
 
 
 def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
@@ -145,11 +141,11 @@ def _mark(paper_ids: Iterable[int], matched_at) -> None:
             )
 
 
-def _rules(subscriptions: QuerySet) -> Iterator[tuple[int, Rule]]:
+def _rules(subscriptions: QuerySet) -> Iterator[tuple[int, Query]]:
     for subscription in subscriptions.select_related("topic"):
         try:
             yield subscription.pk, subscription_rule(subscription)
-        except RuleError as exc:  # saved before a parser change, or a topic edited in SQL
+        except QueryError as exc:  # saved before a parser change, or a topic edited in SQL
             logger.warning(
                 "Subscription %s has a rule that no longer parses: %s", subscription.pk, exc
             )

@@ -6,14 +6,14 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import now
 
-from newsletter.rules import RuleError, parse
+from core.query import QueryError, parse
 
 
 def validate_rule(text: str) -> None:
     if text:
         try:
             parse(text)
-        except RuleError as exc:
+        except QueryError as exc:
             raise ValidationError(str(exc), code="rule") from None
 
 

@@ -9,10 +9,10 @@ from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from core.query import Document, Query, document
 from core.text import fold_accents
 from newsletter.digests.content import ALSO_TRENDING
 from newsletter.models import Digest
-from newsletter.rules import Document, Rule, document
 from papers.models import Organization, Paper
 from papers.selectors import listed_since
 
@@ -25,7 +25,7 @@ def recent_papers(days: int) -> QuerySet:
     return listed_since(timezone.now() - timedelta(days=days))
 
 
-def papers_matching(rule: Rule, *, days: int | None = None) -> Iterator[tuple[int, str]]:
+def papers_matching(rule: Query, *, days: int | None = None) -> Iterator[tuple[int, str]]:
     """(id, title) of each visible paper the rule matches, newest listing first.
 
     With `days`, only papers listed (or, when no listing date is known, first seen) in that many
@@ -45,7 +45,7 @@ AUTHOR_SAMPLE = 5000
 SUGGESTIONS = 3
 
 
-def name_hints(rule: Rule) -> list[str]:
+def name_hints(rule: Query) -> list[str]:
     """For each org: or author: term that no known organization or author matches, a sentence
     saying so, with the closest known names ("org:nvida matches no organization we know yet;
     closest: NVIDIA (nvidia)")."""

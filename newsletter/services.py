@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.emails import canonical_or_same
+from core.addresses import canonical_or_same
 from newsletter.digests.schedule import subscriber_next_digest_at
 from newsletter.models import Subscriber, Subscription, Topic
 

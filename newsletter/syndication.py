@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from core.query import QueryError, parse
 from newsletter.models import Digest, Subscriber, Topic
-from newsletter.rules import RuleError, parse
 from newsletter.selectors import papers_matching
 from papers.models import Paper
 from papers.selectors import visible_papers
@@ -28,7 +28,7 @@ class RuleFeed(PaperFeed):
             raise Http404("Give the rule as ?q=, e.g. ?q=quantization")
         try:
             return parse(text)
-        except RuleError as exc:
+        except QueryError as exc:
             raise Http404(f"Not a rule: {exc}") from None
 
     def title(self, rule) -> str:

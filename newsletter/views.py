@@ -11,8 +11,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
-from core.emails import canonical_or_same
+from core.addresses import canonical_or_same
 from core.numbers import bounded_int
+from core.query import QueryError, parse
 from newsletter.context_processors import MANAGE_URL_KEY
 from newsletter.digests.content import content_of
 from newsletter.emails import digest_url, period_label
@@ -31,7 +32,6 @@ from newsletter.forms import PREFERENCES, SignupForm, SubscriptionForm
 from newsletter.models import Digest, Feedback, Topic
 from newsletter.personal.library import MAX_BYTES, LibraryError
 from newsletter.personal.service import library_import, library_remove
-from newsletter.rules import RuleError, parse
 from newsletter.selectors import digest_counts, name_hints, papers_matching
 from newsletter.services import (
     subscriber_confirm,
@@ -337,7 +337,7 @@ def rule_preview(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "Too many previews; wait a minute."}, status=429)
     try:
         rule = parse(request.GET.get("rule", ""))
-    except RuleError as exc:
+    except QueryError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     matches = list(papers_matching(rule, days=PREVIEW_DAYS))
     return JsonResponse(

@@ -22,7 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
-from core.emails import canonical_or_same
+from core.addresses import canonical_or_same
 from newsletter.models import DeliveryEvent, Digest, Subscriber
 from newsletter.services import subscriber_unsubscribe, subscribers_suppress
 

@@ -147,8 +147,8 @@ def http_server() -> Iterator[LoopbackServer]:
 # anymail test backend.
 @pytest.fixture
 def make_paper():
+    from core.text import title_key
     from papers.models import Organization, Paper
-    from papers.readers.base import title_key
 
     def make(title: str, **fields) -> Paper:
         org = fields.pop("org", None)

@@ -33,12 +33,12 @@ from django.core.mail import get_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.bulk import update_many
 from newsletter import emails, matching
 from newsletter.digests.content import Content, batch_contents, recently_sent, stored
 from newsletter.digests.journal import Journal, journal
 from newsletter.digests.schedule import digests_schedule
 from newsletter.models import Digest, Subscriber
-from papers.services.bulk import update_many
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
-"""Stored addresses take their canonical spelling (core/emails.py): NFKC, lower case, the domain
+"""Stored addresses take their canonical spelling (core/addresses.py): NFKC, lower case, the domain
 in IDNA form. An address whose canonical form another row already has is left as it is (two
 rows for one mailbox from before; the admin shows both)."""
 
 from django.db import migrations
 
-from core.emails import canonical_email
+from core.addresses import canonical_email
 
 
 def canonicalize(apps, schema_editor):

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import bibtexparser
 import rispy
 
-from papers.readers.base import clean_text, title_key
+from core.text import clean_text, title_key
+from core.uploads import UploadError, upload_text
 from papers.readers.tex import bibtex_value_to_text, has_tex
 
 MAX_BYTES = 10 * 1024 * 1024
+NOT_TEXT = "This is a binary file, not a library export."
 MAX_ENTRIES = 5000
 FORMATS = ("ids", "bibtex", "ris", "zotero-csv")
 # An arXiv id, alone or in a link: new style (2401.12345, with an optional version) or old
@@ -77,24 +79,16 @@ def library_read(data: bytes | str, *, name: str = "", format: str = "") -> Libr
     """The records of a pasted text or an uploaded file. The format is `format` if given, else
     told by the file's name (.bib, .ris, .csv) or its first lines."""
     if isinstance(data, bytes):
-        if b"\x00" in data[:8192]:
-            raise LibraryError("This is a binary file, not a library export.")
-        if len(data) > MAX_BYTES:
-            raise LibraryError(f"The file is over {MAX_BYTES // (1024 * 1024)} MB.")
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise LibraryError("This is not UTF-8 text (export the file as UTF-8).", line) from None
+            text = upload_text(data, max_bytes=MAX_BYTES, binary=NOT_TEXT)
+        except UploadError as exc:
+            raise LibraryError(exc.message, exc.line) from None
     else:
         text = data
         if len(text.encode()) > MAX_BYTES:
             raise LibraryError(f"The text is over {MAX_BYTES // (1024 * 1024)} MB.")
-    if "\x00" in text:
-        raise LibraryError(
-            "This is a binary file, not a library export.",
-            text[: text.index("\x00")].count("\n") + 1,
-        )
+        if "\x00" in text:
+            raise LibraryError(NOT_TEXT, text[: text.index("\x00")].count("\n") + 1)
     format = format or _format_of(name, text)
     if format not in FORMATS:
         raise LibraryError(f"Unknown format {format!r}: use one of {', '.join(FORMATS)}.")

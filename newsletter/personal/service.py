@@ -4,11 +4,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from core.text import title_key
 from newsletter.feedback import taste_changed
 from newsletter.models import LibraryEntry, Subscriber
 from newsletter.personal.library import MAX_ENTRIES, LibraryError, LibraryRecord, library_read
 from papers.models import Paper
-from papers.readers.base import title_key
 
 
 @dataclass

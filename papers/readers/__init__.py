@@ -8,9 +8,9 @@ from typing import BinaryIO
 
 from core.kinds import SourceKind
 from papers.readers import arxiv, daily_dump, feed, hf_json
-from papers.readers.base import PaperRecord, ReaderError, RecordError, title_key
+from papers.readers.base import PaperRecord, ReaderError, RecordError
 
-__all__ = ["PaperRecord", "ReaderError", "RecordError", "detect", "read", "title_key"]
+__all__ = ["PaperRecord", "ReaderError", "RecordError", "detect", "read"]
 
 READERS = {
     SourceKind.DAILY_DUMP: daily_dump,

@@ -15,12 +15,12 @@ from email.utils import parsedate_to_datetime
 from typing import BinaryIO
 
 from core.kinds import SourceKind
+from core.text import clean_text
 from papers.readers.base import (
     PaperRecord,
     ReaderError,
     RecordError,
     author_names,
-    clean_text,
     parse_arxiv_id_version,
     refuse_xml_entities,
 )

@@ -5,15 +5,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from core.kinds import SourceKind
-from core.text import fold
+from core.text import clean_text, title_key, without_surrogates
 from papers.readers.tex import detex, has_tex, tex_to_text
 
 GITHUB_URL_RE = re.compile(r"https?://(?:www\.)?github\.com/[\w.-]+/[\w.-]+", re.IGNORECASE)
 ARXIV_ID_RE = re.compile(
     r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?"
 )
-TITLE_KEY_MAX = 500
-NOT_ALPHANUMERIC_RE = re.compile(r"[\W_]+")
 AUTHOR_SEPARATOR_RE = re.compile(r",|\s+and\s+")
 AFFILIATION_RE = re.compile(r"\([^()]*\)")
 
@@ -218,31 +216,6 @@ def refuse_xml_entities(stream) -> None:
         raise ReaderError("the XML declares entities, which feeds never need", line=line)
     if root is None and b"<!DOCTYPE" in head.upper() and len(head) == PROLOG_MAX:
         raise ReaderError(f"the XML's document type runs past its first {PROLOG_MAX // 1024} KB")
-
-
-def title_key(title: str) -> str:
-    """Case, punctuation and white space ignored: "LFM2: Technical report" == "lfm2 technical REPORT"."""
-    return NOT_ALPHANUMERIC_RE.sub("", fold(title))[:TITLE_KEY_MAX]
-
-
-def clean_text(text: str) -> str:
-    """Collapse runs of white space (feeds wrap titles and abstracts over several lines).
-
-    NUL characters go too: JSON may carry them and PostgreSQL refuses them in text.
-    """
-    # Most text is clean: skip the copy. isprintable() is False for every white space character
-    # but the plain space, and for NUL.
-    if text.isprintable() and "  " not in text:
-        return text.strip()
-    return " ".join(without_surrogates(text.replace("\x00", "")).split())
-
-
-SURROGATE_RE = re.compile("[\ud800-\udfff]")
-
-
-def without_surrogates(text: str) -> str:
-    """JSON may spell a lone surrogate ("\\ud800"), which no database can store: U+FFFD instead."""
-    return SURROGATE_RE.sub("\ufffd", text)
 
 
 def find_code_url(text: str) -> str:

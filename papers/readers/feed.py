@@ -13,12 +13,12 @@ import feedparser
 from django.utils.html import strip_tags
 
 from core.kinds import SourceKind
+from core.text import clean_text
 from papers.readers.base import (
     PaperRecord,
     ReaderError,
     RecordError,
     author_names,
-    clean_text,
     parse_arxiv_id,
     refuse_xml_entities,
 )

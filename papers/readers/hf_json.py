@@ -10,7 +10,8 @@ from datetime import date, datetime
 from typing import Any, BinaryIO
 
 from core.kinds import SourceKind
-from papers.readers.base import PaperRecord, ReaderError, RecordError, clean_text, http_url
+from core.text import clean_text
+from papers.readers.base import PaperRecord, ReaderError, RecordError, http_url
 
 HUB = "https://huggingface.co"
 PAPER_PAGE = HUB + "/papers/{}"

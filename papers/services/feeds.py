@@ -24,10 +24,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.fetch import FetchError, http_fetch
 from core.kinds import SourceKind
 from core.schedules import Crontab, Schedule, schedule_write
 from papers.models import Feed, IngestRun
-from papers.services.fetch import FetchError, http_fetch
 from papers.services.ingest import IngestReport, source_ingest
 
 logger = logging.getLogger(__name__)

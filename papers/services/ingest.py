@@ -29,6 +29,7 @@ from typing import BinaryIO
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from core.bulk import insert_many
 from core.kinds import SourceKind
 from papers import readers
 from papers.models import (
@@ -39,7 +40,6 @@ from papers.models import (
     UpvoteObservation,
 )
 from papers.readers import PaperRecord, ReaderError, RecordError
-from papers.services.bulk import insert_many
 from papers.signals import papers_ingested
 
 logger = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from core.query import document, parse
 from core.text import analyze, fold, fold_accents, joined_form, term, terms
-from newsletter.rules import document, parse
 
 
 def finds(rule: str, text: str) -> bool:

@@ -7,12 +7,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
+from core.text import title_key
 from newsletter.models import LibraryEntry
 from newsletter.personal.library import LibraryError, library_read
 from newsletter.personal.service import library_import
 from newsletter.tokens import manage_token
 from papers.models import Paper
-from papers.readers.base import title_key
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import contextlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter.rules import RuleError, document, parse
-from newsletter.rules.matcher import Matcher
+from core.query import QueryError, document, parse
+from newsletter.matcher import Matcher
 
 WORDS = ["quantization", "quantized", "llm", "model", "models", "verilog", "rtl", "sparse",
          "attention", "decoding", "speculative", "survey", "hinton", "deepseek", "liquid", "bit"]  # fmt: skip
@@ -43,7 +43,7 @@ papers = st.builds(
 def parsed(texts: list[str]):
     out = []
     for key, text in enumerate(texts):
-        with contextlib.suppress(RuleError):  # e.g. a rule that only excludes
+        with contextlib.suppress(QueryError):  # e.g. a rule that only excludes
             out.append((key, parse(text)))
     return out
 

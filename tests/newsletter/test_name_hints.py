@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from newsletter.rules import parse
+from core.query import parse
 from newsletter.selectors import name_hints
 from papers.models import Organization
 
@@ -30,7 +30,7 @@ def test_known_names_give_no_hint(known, rule):
 
 
 def test_org_matches_the_handle_and_the_full_name_ignoring_case_and_accents(known, make_paper):
-    from newsletter.rules import document
+    from core.query import document
 
     doc = document(title="x", org="zurich-lab Zürich Lab")
     for rule in ("org:zurich", "org:ZÜRICH", "org:zurich-lab", "org:zurichlab", 'org:"zurich lab"'):

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import CommandError, call_command
 
-from newsletter.rules import words
+from core.query import words
 from papers.models import Paper
 from papers.services import source_ingest
 

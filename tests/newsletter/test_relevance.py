@@ -5,8 +5,8 @@ selector and through the matcher that builds digests."""
 
 import pytest
 
-from newsletter.rules import document, parse
-from newsletter.rules.matcher import Matcher
+from core.query import document, parse
+from newsletter.matcher import Matcher
 from newsletter.selectors import papers_matching
 from papers.models import Paper
 from papers.services import source_ingest

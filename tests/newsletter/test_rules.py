@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter.rules import RuleError, document, parse
+from core.query import QueryError, document, parse
 
 PAPER = document(
     title="LLM-FP4: 4-Bit Floating-Point Quantized Transformers",
@@ -70,7 +70,7 @@ def test_a_rule_matches_the_paper_it_describes(rule, matches):
     ],
 )
 def test_a_rule_that_does_not_parse_says_what_and_where(rule, message, column):
-    with pytest.raises(RuleError) as caught:
+    with pytest.raises(QueryError) as caught:
         parse(rule)
     assert message in caught.value.message
     assert caught.value.column == column
@@ -91,7 +91,7 @@ def test_a_rule_has_a_short_label_of_what_it_looks_for():
 def test_any_text_either_parses_or_raises_the_documented_error(text):
     try:
         rule = parse(text)
-    except RuleError as exc:
+    except QueryError as exc:
         assert exc.message
         assert exc.column is None or 1 <= exc.column <= max(len(text), 1)
     else:
@@ -109,5 +109,5 @@ ALPHABET = st.sampled_from(
 def test_rule_shaped_text_either_parses_or_raises_the_documented_error(text):
     try:
         parse(text)
-    except RuleError as exc:
+    except QueryError as exc:
         assert exc.message

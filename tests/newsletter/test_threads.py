@@ -13,8 +13,8 @@ SCRIPT = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {root!r})
     from papers.readers import daily_dump  # noqa: E402  (no database: a reader and the rules)
-    from newsletter.rules import document, parse
-    from newsletter.rules.matcher import Matcher
+    from core.query import document, parse
+    from newsletter.matcher import Matcher
 
     papers = []
     for path in sorted(Path({dumps!r}).glob("*.txt")):

@@ -3,9 +3,9 @@ from datetime import date
 
 import pytest
 
+from core.text import title_key
 from papers import readers
 from papers.readers import daily_dump
-from papers.readers.base import title_key
 from papers.sample import sample_papers, write_daily_dump
 
 # The table in ../shared/dumps/README.md: papers, with metadata, author count, organization,

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from core.query import document, parse
 from core.text import analyze
-from newsletter.rules import document, parse
 from papers.models import Paper
 from papers.search import Entry, parse_query, pending_papers, search_papers
 

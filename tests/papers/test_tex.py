@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from newsletter.rules import document, parse
+from core.query import document, parse
 from papers.models import Paper
 from papers.readers.tex import tex_to_text
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.emails import canonical_or_same
+from core.addresses import canonical_or_same
 from newsletter.models import Subscriber
 from newsletter.personal.library import FORMATS, MAX_BYTES, LibraryError
 from newsletter.personal.service import library_import

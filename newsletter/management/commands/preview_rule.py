@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from newsletter.rules import RuleError, parse
+from core.query import QueryError, parse
 from newsletter.selectors import name_hints, papers_matching
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             raise CommandError("--days must be zero or more.")
         try:
             rule = parse(options["rule"])
-        except RuleError as exc:
+        except QueryError as exc:
             raise CommandError(f"The rule does not parse: {exc}") from None
         for pk, title in papers_matching(rule, days=options["days"]):
             self.stdout.write(f"{pk}\t{title}")

@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from core.emails import canonical_or_same
+from core.addresses import canonical_or_same
 from newsletter.models import Subscriber
 from newsletter.personal.training import reader_ranking
 

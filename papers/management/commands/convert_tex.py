@@ -11,10 +11,10 @@ from django.db.models import Q
 from django.utils import timezone
 from tqdm import tqdm
 
+from core.bulk import update_many
+from core.text import title_key
 from papers.models import Paper
-from papers.readers.base import title_key
 from papers.readers.tex import has_tex, tex_to_text
-from papers.services.bulk import update_many
 
 BATCH = 500
 

@@ -10,8 +10,9 @@ from typing import BinaryIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from core.fetch import FetchError, http_fetch
 from core.kinds import SourceKind
-from papers.services import FetchError, IngestReport, http_fetch, source_ingest
+from papers.services import IngestReport, source_ingest
 
 # What a directory contributes: the files that can hold papers, not READMEs or notes.
 INPUT_SUFFIXES = {".txt", ".xml", ".rss", ".atom", ".json"}

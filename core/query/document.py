@@ -1,28 +1,44 @@
-"""A paper's text as the rules see it, through the house's analyzer (`core/text.py`).
+"""A paper's text as queries see it, through the house's analyzer (`core/text.py`).
 
 "Quantization", "quantized" and "QUANTISE" all become "quantiz", "LLMs" becomes "llm", and
 "vision-language" is found as "vision language" and as "visionlanguage". The same analyzer reads
-rules and papers, so both sides always agree.
+queries and papers, so both sides always agree.
 """
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.text import analyze, terms
 
-__all__ = ["Document", "document", "words"]
+__all__ = ["FIELDS", "Document", "document", "words"]
 
-words = terms  # the terms of a text, in order: what a rule's word or phrase becomes
+words = terms  # the terms of a text, in order: what a query's word or phrase becomes
+
+# A document's fields: `text` (title and abstract), `title`, `abstract`, `author` (one run per
+# author) and `org` (the organization's handle and name).
+FIELDS = ("text", "title", "abstract", "author", "org")
+
+
+class _PerField(dict):
+    """A field's distinct terms or pairs, worked out the first time a query asks for that field:
+    most queries name one field, and an abstract is most of a paper's text."""
+
+    __slots__ = ("build",)
+
+    def __init__(self, build: Callable[[str], frozenset]) -> None:
+        super().__init__()
+        self.build = build
+
+    def __missing__(self, name: str) -> frozenset:
+        value = self[name] = self.build(name)
+        return value
 
 
 @dataclass(frozen=True)
 class Document:
     """A paper's searchable text: for each field, its runs of terms (a phrase never spans two),
-    and the joined forms of its compounds ("visionlanguag" for "vision-language").
-
-    Fields: `text` (title and abstract), `title`, `author` (one run per author) and `org` (the
-    organization's handle and name).
-    """
+    and the joined forms of its compounds ("visionlanguag" for "vision-language")."""
 
     fields: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     joined: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
@@ -32,29 +48,29 @@ class Document:
     pairs: dict[str, frozenset[tuple[str, str]]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        joined = self.joined
-        words = {
-            n: frozenset(w for run in runs for w in run).union(joined.get(n, ()))
-            for n, runs in self.fields.items()
-        }
-        pairs = {
-            n: frozenset(p for run in runs for p in itertools.pairwise(run))
-            for n, runs in self.fields.items()
-        }
-        object.__setattr__(self, "words", words)
-        object.__setattr__(self, "pairs", pairs)
+        object.__setattr__(self, "words", _PerField(self._words))
+        object.__setattr__(self, "pairs", _PerField(self._pairs))
+
+    def _words(self, name: str) -> frozenset[str]:
+        runs = self.fields.get(name, ())
+        found = frozenset(runs[0]) if len(runs) == 1 else frozenset(w for r in runs for w in r)
+        joined = self.joined.get(name)
+        return found.union(joined) if joined else found
+
+    def _pairs(self, name: str) -> frozenset[tuple[str, str]]:
+        return frozenset(p for run in self.fields.get(name, ()) for p in itertools.pairwise(run))
 
     def runs(self, name: str) -> tuple[tuple[str, ...], ...]:
         return self.fields.get(name, ())
 
     def has(self, name: str, word: str) -> bool:
-        return word in self.words.get(name, ())
+        return word in self.words[name]
 
     def has_pair(self, name: str, first: str, second: str) -> bool:
-        return (first, second) in self.pairs.get(name, ())
+        return (first, second) in self.pairs[name]
 
     def vocabulary(self) -> set[str]:
-        return set().union(*self.words.values())
+        return set().union(*(self.words[name] for name in self.fields))
 
 
 def document(
@@ -66,12 +82,14 @@ def document(
     return Document(
         fields={
             "title": title_text.runs,
+            "abstract": abstract_text.runs,
             "text": title_text.runs + abstract_text.runs,
             "author": tuple(run for a in author_texts for run in a.runs),
             "org": org_text.runs,
         },
         joined={
             "title": title_text.joined,
+            "abstract": abstract_text.joined,
             "text": title_text.joined | abstract_text.joined,
             "author": frozenset().union(*(a.joined for a in author_texts)),
             "org": org_text.joined,

@@ -5,7 +5,7 @@ its field and itself, a phrase under its field and a pair of adjacent words (the
 a phrase of three words or more). The postings of an included clause's terms say which
 clauses a paper satisfies; the postings of an excluded clause's terms veto the rule. A rule
 matches when every included clause is hit and nothing vetoes it; only a phrase of three words or
-more is then checked in full, with the clause's own `found_in`. That is the code `Rule.matches`
+more is then checked in full, with the clause's own `found_in`. That is the code `Query.matches`
 and the signup preview use, and a property test holds the matcher to a brute-force oracle, so the
 index only ever saves work and never changes an answer.
 
@@ -20,8 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
-from newsletter.rules.parser import Clause, Rule, Term
-from newsletter.rules.text import Document
+from core.query import Clause, Document, Query, Term
 
 # A posting packs (rule number, clause number) into one int. A subscription's rule can join a
 # topic's: 2 x parser.MAX_CLAUSES (12) included clauses at most, within 2 ** 5.
@@ -46,7 +45,7 @@ def collector_paused() -> Iterator[None]:
 class Matcher:
     def __init__(
         self,
-        rules: Iterable[tuple[Hashable, Rule]],
+        rules: Iterable[tuple[Hashable, Query]],
         *,
         frequencies: Mapping[str, int] | None = None,
     ) -> None:
@@ -73,7 +72,7 @@ class Matcher:
         words, pairs = document.words, document.pairs
         for postings, found in ((self.hits, hits), (self.vetoes, vetoed)):
             for field, index in postings.items():  # the fields some rule names: often one
-                for keys in (words.get(field), pairs.get(field)):
+                for keys in (words[field], pairs[field]):
                     if keys:
                         found.update(*map(index.__getitem__, index.keys() & keys))
         satisfied = Counter(map(operator.rshift, hits, itertools.repeat(CLAUSE_BITS)))
@@ -89,7 +88,7 @@ class Matcher:
             )
         ]
 
-    def _add(self, key: Hashable, rule: Rule) -> None:
+    def _add(self, key: Hashable, rule: Query) -> None:
         number = len(self.keys)
         checks = []
         hits, vetoes, key_of = self.hits, self.vetoes, self._key
