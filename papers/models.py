@@ -76,7 +76,7 @@ class Paper(models.Model):
     # When its title, abstract, authors or organization last changed (not its upvotes): what
     # matching against the subscriptions reads. The newsletter keeps its own progress.
     text_changed_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
-    # The search index (papers/search.py): on PostgreSQL the analyzer's terms as a GIN-indexed
+    # The search index (papers/search/): on PostgreSQL the analyzer's terms as a GIN-indexed
     # tsvector (SQLite keeps them in the FTS5 table papers_search), and when they were written.
     # No longer written: PostgreSQL's index is SearchEntry since migration 0012.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -182,15 +182,16 @@ class Feed(models.Model):
 
 
 class SearchEntry(models.Model):
-    """PostgreSQL's search index (papers/search.py): one narrow row per visible paper, its
-    analyzer terms as a tsvector (GIN-indexed by migration 0012), whether it is featured and its
-    upvotes, so that counting and ranking the matches of a query read this table alone. SQLite keeps the same
-    in its FTS5 table, and leaves this one empty."""
+    """PostgreSQL's search index (papers/search/): one narrow row per visible paper, its
+    analyzer terms as tsvectors (GIN-indexed by migrations 0012 and 0013), whether it is featured
+    and its upvotes, so that counting and ranking the matches of a query read this table alone.
+    SQLite keeps the same in its FTS5 tables, and leaves this one empty."""
 
     paper = models.OneToOneField(
         Paper, primary_key=True, on_delete=models.CASCADE, related_name="+"
     )
-    vector = SearchVectorField()
+    vector = SearchVectorField()  # title and abstract, ranked
+    names = SearchVectorField(default="")  # authors and organization, to filter by
     featured = models.BooleanField(default=False)
     # As of the last indexing (every ingest that changes them indexes the paper again): what
     # breaks a tie of ranks, read from this table alone.

@@ -7,7 +7,7 @@ does), or with --rebuild every paper again, as after a change to the analyzer.
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from papers.search import index_pending, index_rebuild, pending_papers
+from papers.search import index_pending, index_rebuild, papers_unindexed
 
 
 class Command(BaseCommand):
@@ -31,7 +31,7 @@ class Command(BaseCommand):
                 count = index_rebuild(progress=progress)
             else:
                 count = index_pending(progress=progress)
-        left = pending_papers().count()
+        left = papers_unindexed().count()
         self.stdout.write(
             f"Indexed {count:,} paper{'s' if count != 1 else ''} for search"
             + (f"; {left:,} changed meanwhile and wait for the next sweep." if left else ".")
