@@ -86,9 +86,9 @@ def fetch_figures(workdir: Path) -> dict:
     django.setup()
     from django.core.management import call_command
 
+    from config.setup import setup_run
     from papers.models import Feed, Paper
     from papers.services.feeds import feed_fetch
-    from papers.services.setup import setup_run
 
     call_command("migrate", verbosity=0)
     setup_run()

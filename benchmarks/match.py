@@ -73,7 +73,7 @@ def main() -> None:
     rule_texts = draw_rules(args.rules, docs, frequencies, rng)
 
     start = time.perf_counter()
-    with collector_paused():  # as newsletter.matching does
+    with collector_paused():  # as newsletter.services.matching does
         rules = [(n, parse(text)) for n, text in enumerate(rule_texts)]
     parsed_s = time.perf_counter() - start
     total_s, matches = run(Matcher, rules, docs, frequencies)
@@ -161,7 +161,7 @@ def store(rules, docs, frequencies, args) -> dict[str, int]:
 
 def store_into(database_url: str, dump: str) -> None:
     """In a child process on a fresh database: seed papers and subscriptions, then time writing
-    the matches as `newsletter.matching` does (bulk_create, ignoring conflicts, 2,000 a batch)."""
+    the matches as `newsletter.services.matching` does (bulk_create, ignoring conflicts, 2,000 a batch)."""
     import pickle
 
     import django
@@ -170,8 +170,8 @@ def store_into(database_url: str, dump: str) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from newsletter.matching import CHUNK
     from newsletter.models import Match, Subscriber, Subscription
+    from newsletter.services.matching import CHUNK
     from papers.models import Paper
 
     pairs, paper_count, rule_count = pickle.loads(Path(dump).read_bytes())

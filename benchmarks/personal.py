@@ -11,7 +11,7 @@ each with 10-50 positives (library entries, a fifth of them 👍 instead) drawn 
   (`reader_models_train`, 500 readers a batch, written to the database), and scores the day's
   2,000 papers for each of its readers (the top 10 with their reasons, as digests do);
 - the peak RSS of each worker;
-- the cost of the "Recommended for you" section per digest: `batch_personal` for a batch of 500
+- the cost of the "Recommended for you" section per digest: `personal_batch_rank` for a batch of 500
   readers with the features warm, divided by 500.
 
 Prints each figure with its ratio to the target, for each N (10,000 and 100,000 by default, to
@@ -248,8 +248,9 @@ def digest_cost() -> None:
 
     from django.utils import timezone
 
+    from newsletter.digests.personal import personal_batch_rank
     from newsletter.models import ReaderModel
-    from newsletter.personal.digest import batch_personal, corpus_since
+    from newsletter.personal import corpus_since
     from newsletter.personal.training import corpus_key_of
 
     now = timezone.now()
@@ -257,11 +258,11 @@ def digest_cost() -> None:
     models = {m.subscriber_id: m for m in ReaderModel.objects.order_by("pk")[:BATCH]}
     arguments = dict(key=key, now=now, window=timedelta(days=1), matched={}, skipped={},
                      shown=dict.fromkeys(models, 3))  # fmt: skip
-    batch_personal(models, **arguments)  # warm: the features are fitted once per process
+    personal_batch_rank(models, **arguments)  # warm: the features are fitted once per process
     best = float("inf")
     for _ in range(3):
         started = time.perf_counter()
-        batch_personal(models, **arguments)
+        personal_batch_rank(models, **arguments)
         best = min(best, time.perf_counter() - started)
     print(json.dumps({"ms_per_digest": round(best / len(models) * 1000, 3)}))
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "axes",
     "papers",
     "newsletter",
+    "config",  # the whole site: setup, local_setup, screenshots, the admin's state
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,6 @@
 import csv
 import itertools
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -14,7 +13,6 @@ from django.utils.safestring import mark_safe
 from core.query import QueryError, parse
 from newsletter import emails
 from newsletter.digests.preview import digest_render
-from newsletter.digests.schedule import digests_create_now, subscriber_next_digest_at
 from newsletter.models import (
     DeliveryEvent,
     Digest,
@@ -26,8 +24,9 @@ from newsletter.models import (
     Topic,
 )
 from newsletter.selectors import digest_counts, papers_matching
-from newsletter.services import subscribers_suppress
-from newsletter.tasks import send_confirmation, send_digest_batch
+from newsletter.services.schedule import digests_create_now, subscriber_next_digest_at
+from newsletter.services.subscribers import subscribers_suppress
+from newsletter.tasks import queue_due_batches, send_confirmation
 from papers.models import Paper
 
 PREVIEW_DAYS = 7
@@ -110,10 +109,9 @@ class SubscriberAdmin(admin.ModelAdmin):
     @admin.action(description="Send digest now (active subscribers, once a day)")
     def send_digest_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         active = list(queryset.filter(status=Subscriber.Status.ACTIVE).values_list("pk", flat=True))
-        created = digests_create_now(subscriber_ids=active, now=timezone.now())
-        size = settings.NEWSLETTER_BATCH_SIZE
-        for start in range(0, len(active), size):
-            send_digest_batch.delay_on_commit(active[start : start + size])
+        now = timezone.now()
+        created = digests_create_now(subscriber_ids=active, now=now)
+        queue_due_batches(now=now, subscriber_ids=active)  # as beat does
         message = f"Queued {created} digest{'s' if created != 1 else ''}."
         if len(active) > created:
             message += f" {len(active) - created} already had today's digest."
@@ -247,12 +245,7 @@ class DigestAdmin(admin.ModelAdmin):
         sent = 0
         for digest in queryset.select_related("subscriber")[:10]:
             rendered, _content = digest_render(digest=digest, now=timezone.now())
-            message = emails.digest_message(
-                digest_id=digest.pk, subscriber=digest.subscriber,
-                subject=f"[Test] {rendered.subject}", text=rendered.text, html=rendered.html,
-            )  # fmt: skip
-            message.to = [request.user.email]
-            message.send()
+            emails.send_digest_test(digest_id=digest.pk, rendered=rendered, to=request.user.email)
             sent += 1
         messages.success(
             request, f"Sent {sent} test email{'s' if sent != 1 else ''} to {request.user.email}."

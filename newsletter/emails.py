@@ -26,8 +26,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import get_template, render_to_string
 from django.urls import get_script_prefix, reverse
 
-from newsletter.digests.content import SUBJECT_TOPICS, Card, Content, cards_for, topic_title
+from newsletter.content import SUBJECT_TOPICS, Card, Content, topic_title
 from newsletter.models import Subscriber
+from newsletter.selectors import SAMPLE_DAYS, sample_cards
 from newsletter.tokens import (
     confirm_token,
     digest_token,
@@ -106,14 +107,26 @@ def digest_message(
     return message
 
 
+def send_digest_test(*, digest_id: int, rendered: "Rendered", to: str) -> None:
+    """An editor's test of a digest: the email as its reader gets it, marked [Test], to the
+    editor. It carries no List-Unsubscribe headers: the editor's mail client must never offer to
+    unsubscribe the reader."""
+    message = EmailMultiAlternatives(
+        subject=f"[Test] {rendered.subject}", body=rendered.text, to=[to],
+        headers={"List-Id": settings.NEWSLETTER_LIST_ID, "X-Paperwire-Digest": str(digest_id)},
+    )  # fmt: skip
+    message.attach_alternative(rendered.html, "text/html")
+    message.send()
+
+
 def send_confirmation(subscriber: Subscriber) -> None:
-    """Double opt-in, with a recap of what was asked for (topics, how often) and three papers
-    the reader would have got in the last week, built like the digest."""
+    """Double opt-in, with a recap of what was asked for (topics, how often) and the papers the
+    reader would have got in the last SAMPLE_DAYS days, built like the digest."""
     confirm = absolute(reverse("newsletter:confirm", args=[confirm_token(subscriber)]))
-    samples = []
+    shown = []
     for card in sample_cards(subscriber):
         html, text = _card(card, absolute(reverse("paper", args=[card.id])))
-        samples.append(("".join(html), "".join(text)))
+        shown.append(("".join(html), "".join(text)))
     context = {
         "confirm_url": confirm,
         "topics": [
@@ -121,14 +134,12 @@ def send_confirmation(subscriber: Subscriber) -> None:
             for s in subscriber.subscriptions.select_related("topic")
         ],
         "schedule": schedule_text(subscriber),
-        "samples": samples,
+        "samples": shown,
         "sample_days": SAMPLE_DAYS,
     }
     _send("confirm", subscriber, context)
 
 
-SAMPLE_DAYS = 7
-SAMPLES = 3
 # Anyone can type anything as a rule for any address, so the recap never shows what a mail client
 # would make a link of: a scheme, an address, a domain ("cheap-pills.example").
 LINK_LIKE_RE = re.compile(r"://|@|\bwww\.|[\w-]\.[a-z]{2,}\b", re.IGNORECASE)
@@ -138,23 +149,6 @@ def recap_text(topic: str) -> str:
     if LINK_LIKE_RE.search(topic):
         return "a topic with a link-like word (see it on your manage page)"
     return topic
-
-
-def sample_cards(subscriber: Subscriber) -> list[Card]:
-    """The most upvoted papers of the last week on the reader's topics: what they would have got."""
-    from core.query import QueryError, parse
-    from newsletter.selectors import papers_matching
-
-    ids: set[int] = set()
-    for subscription in subscriber.subscriptions.select_related("topic"):
-        rule = subscription.topic.rule if subscription.topic else subscription.rule
-        try:
-            ids.update(pk for pk, _title in papers_matching(parse(rule), days=SAMPLE_DAYS))
-        except QueryError:
-            continue
-    cards = cards_for(list(ids))
-    cards.sort(key=lambda card: (-card.upvotes, -card.id))
-    return cards[:SAMPLES]
 
 
 def schedule_text(subscriber: Subscriber) -> str:

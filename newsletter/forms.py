@@ -5,9 +5,8 @@ from django.core.exceptions import ValidationError
 
 from core.addresses import canonical_email
 from core.query import QueryError, parse
-from newsletter.models import Subscriber, Topic
+from newsletter.models import MAX_RULES, Subscriber, Topic
 
-MAX_RULES = 10
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime"})
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
 PREFERENCES = ("frequency", "send_weekday", "send_hour", "timezone", "min_upvotes", "max_papers")

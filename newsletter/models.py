@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import now
 
-from core.query import QueryError, parse
+from core.query import Query, QueryError, parse
 
 
 def validate_rule(text: str) -> None:
@@ -110,6 +110,13 @@ class Subscriber(models.Model):
         return self.email
 
 
+# Who is subscribed (matched, and sent digests when active), and who must never be emailed again
+# (a hard bounce, a complaint, an editor's suppression).
+SUBSCRIBED = (Subscriber.Status.ACTIVE, Subscriber.Status.PAUSED)
+SUPPRESSED = (Subscriber.Status.BOUNCED, Subscriber.Status.COMPLAINED)
+MAX_RULES = 10  # rules of their own a subscriber may follow, beside curated topics
+
+
 class Subscription(models.Model):
     """What a subscriber follows: a rule of their own, a curated topic, or a topic narrowed by a
     rule (both must then match)."""
@@ -145,6 +152,13 @@ class Subscription(models.Model):
         if self.rule:
             parts.append(self.rule)
         return " + ".join(parts)
+
+    def query(self) -> Query:
+        """What it matches: its own rule, its topic's, or both (then both must hold)."""
+        parts = [
+            parse(text) for text in (self.topic.rule if self.topic_id else "", self.rule) if text
+        ]
+        return parts[0] if len(parts) == 1 else parts[0].joined_with(parts[1])
 
 
 class Match(models.Model):

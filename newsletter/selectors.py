@@ -1,18 +1,19 @@
-"""Reads for the newsletter: which stored papers a rule matches."""
+"""Reads for the newsletter: which stored papers a rule matches, the names a rule may mean,
+a digest's counts, and the papers and digests that services and assembly start from."""
 
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import QuerySet, TextField
+from django.db.models import F, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from core.query import Document, Query, document
+from core.query import Document, Query, QueryError, document, parse
 from core.text import fold_accents
-from newsletter.digests.content import ALSO_TRENDING
-from newsletter.models import Digest
+from newsletter.content import ALSO_TRENDING, Card, cards_read, digest_lookback
+from newsletter.models import Digest, Subscriber
 from papers.models import Organization, Paper
 from papers.selectors import listed_since
 
@@ -23,6 +24,27 @@ def recent_papers(days: int) -> QuerySet:
     """Papers listed in the last `days` days up to today, or, when no listing date is known,
     first seen in them."""
     return listed_since(timezone.now() - timedelta(days=days))
+
+
+def papers_visible_since(since) -> QuerySet:
+    """The visible papers listed (or, unlisted, first seen) since then."""
+    return listed_since(since).filter(hidden=False)
+
+
+def papers_unmatched() -> QuerySet:
+    """Visible papers the newsletter never matched, or whose text changed since it did."""
+    stale = Q(match_state__isnull=True) | Q(match_state__matched_at__lt=F("text_changed_at"))
+    return Paper.objects.filter(stale, hidden=False)
+
+
+def digests_sent_recently(subscriber_ids: list[int], now) -> Q:
+    """The digests whose papers count as sent before: those of the last two lookbacks (a match
+    is offered for one lookback, so it can only repeat a paper sent within two)."""
+    return Q(
+        subscriber_id__in=subscriber_ids,
+        status=Digest.Status.SENT,
+        scheduled_for__gte=now - 2 * digest_lookback(),
+    )
 
 
 def papers_matching(rule: Query, *, days: int | None = None) -> Iterator[tuple[int, str]]:
@@ -124,3 +146,22 @@ def digest_counts(digest: Digest) -> DigestCounts:
     in_email = sum(1 for row in digest.items if len(row) < 3 or row[2][0] != also)
     total = digest.total if digest.total is not None else in_email + len(digest.more)
     return DigestCounts(total=total, in_email=in_email, more=max(total - in_email, 0))
+
+
+SAMPLE_DAYS = 7
+SAMPLES = 3
+
+
+def sample_cards(subscriber: Subscriber) -> list[Card]:
+    """The most upvoted papers of the last SAMPLE_DAYS days on the reader's topics: what they
+    would have got (the confirmation mail shows them)."""
+    ids: set[int] = set()
+    for subscription in subscriber.subscriptions.select_related("topic"):
+        rule = subscription.topic.rule if subscription.topic else subscription.rule
+        try:
+            ids.update(pk for pk, _title in papers_matching(parse(rule), days=SAMPLE_DAYS))
+        except QueryError:
+            continue
+    cards = cards_read(list(ids))
+    cards.sort(key=lambda card: (-card.upvotes, -card.id))
+    return cards[:SAMPLES]

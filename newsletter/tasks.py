@@ -1,14 +1,22 @@
-"""Celery tasks: thin wrappers that take ids and call a service."""
+"""Celery tasks: thin wrappers that take ids and call a service; and the receivers that queue them
+when a service or the ingest announces work (newsletter/signals.py, papers/signals.py),
+connected by `NewsletterConfig.ready`. Every one queues after the commit."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.utils import timezone
 
 from core.schedules import periodic
-from newsletter import emails, matching
-from newsletter.digests.delivery import digests_prepare, digests_send, due_batches
-from newsletter.models import Subscriber
+from newsletter import emails
+from newsletter.digests.delivery import digests_due_batched, digests_prepare, digests_send
+from newsletter.models import SUBSCRIBED, Subscriber, Topic
+from newsletter.services.matching import matches_update, subscriptions_match_recent
+from newsletter.services.subscribers import subscriber_signup
+
+# Ids per matching task: a large ingest or import becomes several tasks of bounded size.
+MATCH_TASK_PAPERS = 5000
+MATCH_TASK_SUBSCRIPTIONS = 5000
 
 
 @shared_task
@@ -22,9 +30,6 @@ def send_confirmation(subscriber_id: int) -> None:
 def process_signup(email: str, rules: list[str], topic_ids: list[int], preferences: dict) -> str:
     """A signup, from the form: the request only queues it, so a new address and a known one
     take the same path and the same time there (which address is subscribed stays unknown)."""
-    from newsletter.models import Topic
-    from newsletter.services import subscriber_signup
-
     topics = list(Topic.objects.filter(pk__in=topic_ids, active=True))
     return subscriber_signup(email=email, rules=rules, topics=topics, preferences=preferences)
 
@@ -32,18 +37,18 @@ def process_signup(email: str, rules: list[str], topic_ids: list[int], preferenc
 @shared_task
 def send_manage_link(subscriber_id: int) -> None:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
-    if subscriber is not None and subscriber.status in ("active", "paused"):
+    if subscriber is not None and subscriber.status in SUBSCRIBED:
         emails.send_manage_link(subscriber)
 
 
 @shared_task
 def match_papers(paper_ids: list[int]) -> int:
-    return matching.matching_run(paper_ids=paper_ids)
+    return matches_update(paper_ids=paper_ids)
 
 
 @shared_task
 def match_subscriptions(subscription_ids: list[int]) -> int:
-    return matching.subscriptions_match_recent(subscription_ids=subscription_ids)
+    return subscriptions_match_recent(subscription_ids=subscription_ids)
 
 
 @periodic(
@@ -56,7 +61,7 @@ def match_subscriptions(subscription_ids: list[int]) -> int:
 def match_unmatched_papers() -> int:
     """The periodic sweep (its name is kept for the schedule in the database): new or changed
     papers, and subscriptions not yet matched against the recent ones."""
-    return matching.matching_run()
+    return matches_update()
 
 
 @periodic(
@@ -75,9 +80,15 @@ def send_due_digests() -> int:
     """
     now = timezone.now()
     digests_prepare(now=now)
+    return queue_due_batches(now=now)
+
+
+def queue_due_batches(*, now: datetime, subscriber_ids: list[int] | None = None) -> int:
+    """One `send_digest_batch` per batch of subscribers with a digest due (among
+    `subscriber_ids`, when given): the beat task's fan-out, and the admin's "send digest now"."""
     batches = 0
-    for subscriber_ids in due_batches(now=now):
-        send_digest_batch.delay(subscriber_ids)
+    for batch in digests_due_batched(now=now, subscriber_ids=subscriber_ids):
+        send_digest_batch.delay_on_commit(batch)
         batches += 1
     return batches
 
@@ -99,7 +110,7 @@ def send_digest_batch(self, subscriber_ids: list[int]) -> dict:
 @shared_task
 def train_due_reader_models() -> int:
     """Fan out the readers whose taste changed since their model was trained; how many batches."""
-    from newsletter.personal.training import TRAIN_BATCH, reader_models_due
+    from newsletter.personal.training import TRAIN_BATCH, reader_models_due  # scikit-learn: here
 
     ids = list(reader_models_due().order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), TRAIN_BATCH):
@@ -113,3 +124,28 @@ def train_reader_models(subscriber_ids: list[int]) -> int:
     from newsletter.personal.training import reader_models_train
 
     return reader_models_train(subscriber_ids=subscriber_ids)
+
+
+# -- Receivers: work that services and the ingest announce, queued after their commit ----------
+
+
+def queue_confirmation(sender, subscriber_id: int, **kwargs) -> None:
+    send_confirmation.delay_on_commit(subscriber_id)
+
+
+def queue_manage_link(sender, subscriber_id: int, **kwargs) -> None:
+    send_manage_link.delay_on_commit(subscriber_id)
+
+
+def queue_subscription_matching(sender, subscription_ids: list[int], **kwargs) -> None:
+    """New and edited subscriptions are matched against the recent papers at once."""
+    for start in range(0, len(subscription_ids), MATCH_TASK_SUBSCRIPTIONS):
+        match_subscriptions.delay_on_commit(
+            subscription_ids[start : start + MATCH_TASK_SUBSCRIPTIONS]
+        )
+
+
+def queue_paper_matching(sender, run_id: int, paper_ids: list[int], **kwargs) -> None:
+    """The ingest hook: match what an ingest created or changed (sent after its commit)."""
+    for start in range(0, len(paper_ids), MATCH_TASK_PAPERS):
+        match_papers.delay(paper_ids[start : start + MATCH_TASK_PAPERS])

@@ -14,10 +14,14 @@ from django_ratelimit.decorators import ratelimit
 from core.addresses import canonical_or_same
 from core.numbers import bounded_int
 from core.query import QueryError, parse
+from newsletter.content import content_read
 from newsletter.context_processors import MANAGE_URL_KEY
-from newsletter.digests.content import content_of
 from newsletter.emails import digest_url, period_label
-from newsletter.feedback import (
+from newsletter.forms import PREFERENCES, SignupForm, SubscriptionForm
+from newsletter.models import Digest, Feedback, Topic
+from newsletter.personal.library import MAX_BYTES, LibraryError
+from newsletter.selectors import digest_counts, name_hints, papers_matching
+from newsletter.services.feedback import (
     Exclusion,
     exclusions_offered,
     feedback_forget,
@@ -28,12 +32,8 @@ from newsletter.feedback import (
     subscription_mute,
     subscription_unmute,
 )
-from newsletter.forms import PREFERENCES, SignupForm, SubscriptionForm
-from newsletter.models import Digest, Feedback, Topic
-from newsletter.personal.library import MAX_BYTES, LibraryError
-from newsletter.personal.service import library_import, library_remove
-from newsletter.selectors import digest_counts, name_hints, papers_matching
-from newsletter.services import (
+from newsletter.services.library import library_import, library_remove
+from newsletter.services.subscribers import (
     subscriber_confirm,
     subscriber_delete,
     subscriber_export,
@@ -125,7 +125,7 @@ def digest(request: HttpRequest, token: str) -> HttpResponse:
         digest = Digest.objects.get(pk=digest_id_for_token(token))
     except (InvalidToken, Digest.DoesNotExist):
         return _bad_link(request, expired=False, action="open this digest")
-    content = content_of(digest)
+    content = content_read(digest)
     counts = digest_counts(digest)
     topic = _int(request.GET.get("topic"))
     if topic is not None:  # one topic's papers beyond the email, a page at a time
@@ -166,11 +166,11 @@ def _bad_link(request: HttpRequest, *, expired: bool, action: str) -> HttpRespon
     )
 
 
-MANAGE_ACTIONS = {"pause": subscriber_pause, "resume": subscriber_resume}
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
+    """The subscriber's page: topics and schedule, library, 👍/👎 history, past digests, and
+    the buttons that act (each a POST with its `action`, handled by one function of
+    MANAGE_ACTIONS)."""
     try:
         subscriber = subscriber_for_manage(token)
     except InvalidToken as exc:
@@ -178,54 +178,26 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     # The header links back here on every page of this browser's visit ("Manage").
     if request.session.get(MANAGE_URL_KEY) != request.path:
         request.session[MANAGE_URL_KEY] = request.path
-    library_size = subscriber.library.count()
-    form = SubscriptionForm(initial=_current_choices(subscriber), library_size=library_size)
-    library_error, library_report = "", None
     if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "library_add":
-            library_report, library_error = _library_add(request, subscriber)
-            if library_report is not None:
-                return redirect(f"{request.path}?library={library_report.imported}#library")
-        elif action == "library_remove":
-            entry = _int(request.POST.get("entry"))
-            library_remove(subscriber=subscriber, entry_ids=None if entry is None else [entry])
-            return redirect(f"{request.path}#library")
-        elif action == "delete":
-            subscriber_delete(subscriber=subscriber)
-            request.session.pop(MANAGE_URL_KEY, None)
-            return render(request, "newsletter/deleted.html")
-        if action == "save":
-            form = SubscriptionForm(request.POST, library_size=library_size)
-            if form.is_valid():
-                subscriber_update(
-                    subscriber=subscriber,
-                    rules=form.cleaned_data["rules"],
-                    topics=list(form.cleaned_data["topics"]),
-                    preferences=form.preferences(),
-                )
-                return redirect(request.path + "?saved=1")
-        elif action in MANAGE_ACTIONS:
-            MANAGE_ACTIONS[action](subscriber=subscriber)
-            return redirect(request.path)
-        elif action == "forget":
-            feedback_forget(subscriber=subscriber, paper_id=_int(request.POST.get("paper")) or 0)
-            return redirect(request.path)
-        elif action == "unmute":
-            subscription = subscriber.subscriptions.filter(
-                pk=_int(request.POST.get("subscription")) or 0
-            ).first()
-            if subscription is not None:
-                subscription_unmute(subscription=subscription)
-            return redirect(request.path)
-        elif action != "library_add":
+        act = MANAGE_ACTIONS.get(request.POST.get("action", ""))
+        if act is None:
             return HttpResponse("Unknown action.", status=400, content_type="text/plain")
+        return act(request, subscriber)
     if request.GET.get("format") == "json":
         response = JsonResponse(
             subscriber_export(subscriber=subscriber), json_dumps_params={"indent": 2}
         )
         response["Content-Disposition"] = 'attachment; filename="paperwire-subscription.json"'
         return response
+    return _manage_page(request, subscriber)
+
+
+def _manage_page(
+    request: HttpRequest, subscriber, *, form=None, library_error: str = ""
+) -> HttpResponse:
+    library_size = subscriber.library.count()
+    if form is None:
+        form = SubscriptionForm(initial=_current_choices(subscriber), library_size=library_size)
     context = {
         "subscriber": subscriber,
         "subscriptions": subscriber.subscriptions.select_related("topic"),
@@ -250,25 +222,89 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             ]
         ],
     }
-    status = 400 if (form.is_bound and not form.is_valid()) or library_error else 200
+    status = 400 if form.is_bound or library_error else 200  # a bound form here has errors
     return render(request, "newsletter/manage.html", context, status=status)
 
 
-def _library_add(request: HttpRequest, subscriber):
-    """The manage page's library form: pasted ids or links, or an uploaded file."""
+def _save(request: HttpRequest, subscriber) -> HttpResponse:
+    form = SubscriptionForm(request.POST, library_size=subscriber.library.count())
+    if not form.is_valid():
+        return _manage_page(request, subscriber, form=form)
+    subscriber_update(
+        subscriber=subscriber,
+        rules=form.cleaned_data["rules"],
+        topics=list(form.cleaned_data["topics"]),
+        preferences=form.preferences(),
+    )
+    return redirect(request.path + "?saved=1")
+
+
+def _library_add(request: HttpRequest, subscriber) -> HttpResponse:
+    """The library form: pasted ids or links, or an uploaded file."""
     upload = request.FILES.get("library_file")
     text = request.POST.get("library_text", "").strip()
     if upload is None and not text:
-        return None, "Paste arXiv ids or links, or choose a BibTeX, RIS or Zotero CSV file."
+        error = "Paste arXiv ids or links, or choose a BibTeX, RIS or Zotero CSV file."
+        return _manage_page(request, subscriber, library_error=error)
     try:
         if upload is not None:
             if upload.size > MAX_BYTES:
                 raise LibraryError(f"The file is over {MAX_BYTES // (1024 * 1024)} MB.")
             data = upload.read(MAX_BYTES + 1)
-            return library_import(subscriber=subscriber, data=data, name=upload.name), ""
-        return library_import(subscriber=subscriber, data=text, format="ids"), ""
+            report = library_import(subscriber=subscriber, data=data, name=upload.name)
+        else:
+            report = library_import(subscriber=subscriber, data=text, format="ids")
     except LibraryError as exc:
-        return None, f"{exc} Nothing was added."
+        return _manage_page(request, subscriber, library_error=f"{exc} Nothing was added.")
+    return redirect(f"{request.path}?library={report.imported}#library")
+
+
+def _library_remove(request: HttpRequest, subscriber) -> HttpResponse:
+    entry = _int(request.POST.get("entry"))
+    library_remove(subscriber=subscriber, entry_ids=None if entry is None else [entry])
+    return redirect(f"{request.path}#library")
+
+
+def _delete(request: HttpRequest, subscriber) -> HttpResponse:
+    subscriber_delete(subscriber=subscriber)
+    request.session.pop(MANAGE_URL_KEY, None)
+    return render(request, "newsletter/deleted.html")
+
+
+def _pause(request: HttpRequest, subscriber) -> HttpResponse:
+    subscriber_pause(subscriber=subscriber)
+    return redirect(request.path)
+
+
+def _resume(request: HttpRequest, subscriber) -> HttpResponse:
+    subscriber_resume(subscriber=subscriber)
+    return redirect(request.path)
+
+
+def _forget(request: HttpRequest, subscriber) -> HttpResponse:
+    feedback_forget(subscriber=subscriber, paper_id=_int(request.POST.get("paper")) or 0)
+    return redirect(request.path)
+
+
+def _unmute(request: HttpRequest, subscriber) -> HttpResponse:
+    subscription = subscriber.subscriptions.filter(
+        pk=_int(request.POST.get("subscription")) or 0
+    ).first()
+    if subscription is not None:
+        subscription_unmute(subscription=subscription)
+    return redirect(request.path)
+
+
+MANAGE_ACTIONS = {
+    "save": _save,
+    "library_add": _library_add,
+    "library_remove": _library_remove,
+    "delete": _delete,
+    "pause": _pause,
+    "resume": _resume,
+    "forget": _forget,
+    "unmute": _unmute,
+}
 
 
 def _current_choices(subscriber) -> dict:

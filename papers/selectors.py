@@ -49,7 +49,7 @@ def visible_papers() -> QuerySet:
     return Paper.objects.filter(hidden=False).select_related("organization")
 
 
-def trending(period: Period) -> QuerySet:
+def papers_in_period(period: Period) -> QuerySet:
     """Papers listed in the period: featured first, then by upvotes (hidden never)."""
     return (
         visible_papers()

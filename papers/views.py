@@ -14,8 +14,8 @@ from papers.selectors import (
     SPANS,
     latest_listing_day,
     neighbour_periods,
+    papers_in_period,
     period_containing,
-    trending,
     trending_now,
     visible_papers,
 )
@@ -33,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
     day = _day(request.GET.get("date"))
     period = period_containing(day, span)
     earlier, later = neighbour_periods(period)
-    page = Paginator(trending(period), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(papers_in_period(period), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"period": period, "earlier": earlier, "later": later, "page": page, "spans": SPANS}
     return render(request, "papers/trending.html", context)
 

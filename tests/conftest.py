@@ -190,11 +190,11 @@ def outbox(settings) -> list:
 @pytest.fixture
 def due_now():
     """Match what is unmatched, then make these subscribers' digests due at once."""
-    from newsletter.digests.schedule import digests_create_now
-    from newsletter.matching import matching_run
+    from newsletter.services.matching import matches_update
+    from newsletter.services.schedule import digests_create_now
 
     def make_due(*subscribers) -> None:
-        matching_run()
+        matches_update()
         digests_create_now(subscriber_ids=[s.pk for s in subscribers], now=timezone.now())
 
     return make_due

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from newsletter.matching import matching_run
 from newsletter.models import Digest, Subscriber, Subscription
+from newsletter.services.matching import matches_update
 from papers.models import Paper
 from tests.celery_worker import celery_call, celery_env, celery_worker, wait_until
 from tests.smtp_server import smtp_server
@@ -32,7 +32,7 @@ def readers() -> None:
     for n in range(8):
         Paper.objects.create(title=f"LLM paper {n}", title_key=f"llm {n}", upvotes=n,
                              listed_on=timezone.now().date())  # fmt: skip
-    matching_run()
+    matches_update()
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(redis_url, tmp_path):

@@ -8,7 +8,7 @@ A batch (a list of subscriber ids) runs in five queries, whatever its size:
 2. read the claimed digests with their subscribers, and the papers each was sent before;
 3. and 4. read the matches (with the readers' 👎, and for a batch with personal rankings
    whether the recent papers changed: one UNION query), then their papers with the papers'
-   upvote history (content.py); when the recent papers changed, one more query reads their
+   upvote history (assembly.py); when the recent papers changed, one more query reads their
    text for the rankings, once per worker process (personal/service.py);
 5. record every outcome in one bulk UPDATE: sent (with Message-ID and ESP id), empty, failed,
    or pending again with a later `next_attempt_at` (a transient error, retried with
@@ -34,11 +34,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.bulk import update_many
-from newsletter import emails, matching
-from newsletter.digests.content import Content, batch_contents, recently_sent, stored
+from newsletter import emails
+from newsletter.content import Content
+from newsletter.digests.assembly import contents_build
 from newsletter.digests.journal import Journal, journal
-from newsletter.digests.schedule import digests_schedule
 from newsletter.models import Digest, Subscriber
+from newsletter.selectors import digests_sent_recently
+from newsletter.services.matching import matches_update
+from newsletter.services.schedule import digests_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +94,7 @@ def digests_send(
             sent = sent_before.setdefault(digest.subscriber_id, set())
             sent.update(row[0] for row in already[digest.pk]["items"])
     latest = _latest_per_subscriber(d for d in claimed if d.pk not in already)
-    contents = batch_contents(list(latest.values()), sent_before=sent_before, now=now)
+    contents = contents_build(list(latest.values()), sent_before=sent_before, now=now)
     report = Report()
     renderer = emails.DigestRenderer()
     connection = connection or get_connection()
@@ -119,7 +122,8 @@ def _claimed_and_sent_before(
     """The digests this claim holds, and per subscriber the papers their recent digests sent."""
     rows = (
         Digest.objects.filter(
-            Q(claim=claim, status=Digest.Status.SENDING) | recently_sent(subscriber_ids, now)
+            Q(claim=claim, status=Digest.Status.SENDING)
+            | digests_sent_recently(subscriber_ids, now)
         )
         .select_related("subscriber", "subscriber__reader_model")
         .order_by("pk")
@@ -157,7 +161,7 @@ def _deliver(digest, content: Content, renderer, connection, log: Journal, claim
         digest.status = Digest.Status.EMPTY
         digest.reason = f"Not sent: the subscriber is {subscriber.get_status_display().lower()}."
         return
-    kept = stored(content)
+    kept = content.stored()
     digest.items, digest.more = kept["items"], kept["more"]
     digest.sections, digest.total = kept["sections"], kept["total"]
     digest.section_subscriptions = kept["section_subscriptions"]
@@ -305,22 +309,23 @@ def digests_prepare(*, now: datetime) -> Prepared:
     """Before sending: match what is unmatched, settle interrupted sends, and create the
     digests that fell due (the beat task and `send_digests` both start here)."""
     return Prepared(
-        matched=matching.matching_run(),
+        matched=matches_update(),
         recovered=digests_recover(now=now),
         created=digests_schedule(now=now),
     )
 
 
-def due_batches(*, now: datetime | None = None, size: int | None = None) -> Iterator[list[int]]:
-    """The subscribers with a digest due now, in batches for `digests_send`."""
+def digests_due_batched(
+    *, now: datetime | None = None, size: int | None = None, subscriber_ids: list[int] | None = None
+) -> Iterator[list[int]]:
+    """The subscribers with a digest due now (among `subscriber_ids`, when given), in batches
+    for `digests_send`: what the beat task and the admin's "send digest now" queue."""
     now = now or timezone.now()
     size = size or settings.NEWSLETTER_BATCH_SIZE
-    ids = (
-        Digest.objects.filter(status=Digest.Status.PENDING, next_attempt_at__lte=now)
-        .order_by("subscriber_id")
-        .values_list("subscriber_id", flat=True)
-        .distinct()
-    )
+    due = Digest.objects.filter(status=Digest.Status.PENDING, next_attempt_at__lte=now)
+    if subscriber_ids is not None:
+        due = due.filter(subscriber_id__in=subscriber_ids)
+    ids = due.order_by("subscriber_id").values_list("subscriber_id", flat=True).distinct()
     batch = []
     for subscriber_id in ids.iterator(chunk_size=size * 4):
         batch.append(subscriber_id)

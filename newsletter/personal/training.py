@@ -13,8 +13,9 @@ from django.utils import timezone
 from scipy import sparse
 
 from core.text import surface_words
-from newsletter.models import Feedback, LibraryEntry, ReaderModel, Subscriber
-from newsletter.personal import FEATURE_DAYS, visible_since
+from newsletter.content import digest_lookback
+from newsletter.models import SUPPRESSED, Feedback, LibraryEntry, ReaderModel, Subscriber
+from newsletter.personal import FEATURE_DAYS
 from newsletter.personal.ranking import (
     Candidates,
     Features,
@@ -25,7 +26,7 @@ from newsletter.personal.ranking import (
     seed_of,
     train,
 )
-from newsletter.services import SUPPRESSED
+from newsletter.selectors import papers_visible_since
 from papers.models import Paper
 
 CORPUS_MAX = 20_000
@@ -54,12 +55,13 @@ class Corpus:
 
 def corpus_key(since: datetime) -> tuple:
     """What tells whether the recent papers changed: their count, last id and last text change.
-    Digests read it in their batch's query (content.py); `corpus_key_of` reads it alone."""
+    Digests read it in their batch's query (digests/assembly.py); `corpus_key_of` reads it
+    alone."""
     return (since.date(),)
 
 
 def corpus_key_of(since: datetime) -> tuple:
-    row = visible_since(since).aggregate(
+    row = papers_visible_since(since).aggregate(
         count=Count("pk"), last=Max("pk"), changed=Max("text_changed_at")
     )
     return (*corpus_key(since), row["count"], row["last"], row["changed"])
@@ -81,7 +83,7 @@ def corpus(
     if cached is not None and cached[0] == key:
         return cached[1]
     rows = list(
-        visible_since(since)
+        papers_visible_since(since)
         .order_by("-pk")
         .values_list("pk", "title", "abstract", "listed_on", "first_seen_at")[:CORPUS_MAX]
         .iterator()
@@ -256,10 +258,8 @@ def reader_ranking(
 ) -> list[Ranked]:
     """The subscriber's recent papers by their model, best first, with reasons: never a paper of
     their library, 👍'd or 👎'd. Trains the model first if their taste changed since."""
-    from newsletter.digests.content import lookback
-
     now = timezone.now()
-    since = since or now - lookback()
+    since = since or now - digest_lookback()
     features = corpus_features(now=now, since=min(since, now - timedelta(days=FEATURE_DAYS)))
     if (
         reader_model_outdated(subscriber)
@@ -269,7 +269,7 @@ def reader_ranking(
     model = ReaderModel.objects.filter(subscriber=subscriber).first()
     if model is None:
         return []
-    recent = set(visible_since(since).values_list("pk", flat=True))
+    recent = set(papers_visible_since(since).values_list("pk", flat=True))
     candidates = Candidates.of(features, [pk for pk in features.ids if pk in recent])
     known = set(subscriber.library.exclude(paper=None).values_list("paper_id", flat=True))
     known |= set(subscriber.feedback.values_list("paper_id", flat=True))

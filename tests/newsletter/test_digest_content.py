@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from newsletter.digests.trending import trending_score
 from newsletter.models import Digest
 from papers.models import Feed, Paper, UpvoteObservation
+from papers.trending import trending_score
 
 pytestmark = pytest.mark.django_db
 

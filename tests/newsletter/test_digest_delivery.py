@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from newsletter.digests.delivery import digests_recover, digests_send
 from newsletter.digests.journal import journal
-from newsletter.digests.schedule import digests_create_now
-from newsletter.matching import matching_run
 from newsletter.models import Digest, Subscriber, Subscription
+from newsletter.services.matching import matches_update
+from newsletter.services.schedule import digests_create_now
 from newsletter.tasks import send_digest_batch
 from tests.newsletter.esp_backends import FlakyBackend
 
@@ -34,7 +34,7 @@ def subscribers(count: int, rule: str = "llm") -> list[int]:
     )
     Subscription.objects.bulk_create(Subscription(subscriber=s, rule=rule) for s in created)
     ids = [s.pk for s in created]
-    matching_run()
+    matches_update()
     digests_create_now(subscriber_ids=ids, now=now)
     return ids
 

@@ -8,13 +8,13 @@ from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
 from config.celery import app
-from newsletter.digests.schedule import (
+from newsletter.models import Digest, Subscriber
+from newsletter.services.schedule import (
     digests_schedule,
     last_send_at_or_before,
     next_send_after,
 )
-from newsletter.models import Digest, Subscriber
-from newsletter.services import subscriber_confirm, subscriber_pause, subscriber_resume
+from newsletter.services.subscribers import subscriber_confirm, subscriber_pause, subscriber_resume
 
 
 def utc(*args) -> datetime:

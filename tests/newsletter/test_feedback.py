@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from newsletter.digests.delivery import digests_send
-from newsletter.digests.schedule import digests_create_now
-from newsletter.feedback import feedback_record
-from newsletter.matching import matching_run
 from newsletter.models import Digest, Feedback, Subscriber, Subscription
+from newsletter.services.feedback import feedback_record
+from newsletter.services.matching import matches_update
+from newsletter.services.schedule import digests_create_now
 from newsletter.tokens import feedback_token, mute_token
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +137,7 @@ def test_fewer_like_this_offers_exclusions_shows_the_rule_and_saves_it(
     ada, papers, _ = sent
     survey = make_paper("A survey of LLM serving", upvotes=50)
     ada.subscriptions.filter(rule="llm").update(rule="llm OR gpt")
-    matching_run()
+    matches_update()
     url = f"/feedback/{feedback_token(ada, survey.pk)}/down/"
     client.post(url, {"action": "record"})
     page = client.get(url + "?done=1").content.decode()

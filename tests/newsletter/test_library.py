@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from core.text import title_key
 from newsletter.models import LibraryEntry
 from newsletter.personal.library import LibraryError, library_read
-from newsletter.personal.service import library_import
+from newsletter.services.library import library_import
 from newsletter.tokens import manage_token
 from papers.models import Paper
 

@@ -4,8 +4,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from newsletter.matching import matching_run, pending_papers, subscriptions_match_recent
 from newsletter.models import Match, PaperMatchState, Subscriber, Subscription, Topic
+from newsletter.selectors import papers_unmatched
+from newsletter.services.matching import matches_update, subscriptions_match_recent
 from papers.models import Paper
 from papers.services import source_ingest
 
@@ -38,8 +39,8 @@ def test_matching_twice_changes_nothing():
     paper = Paper.objects.create(
         title="Fast speculative decoding", title_key="f", listed_on=date.today()
     )
-    matching_run(paper_ids=[paper.pk])
-    matching_run(paper_ids=[paper.pk])
+    matches_update(paper_ids=[paper.pk])
+    matches_update(paper_ids=[paper.pk])
     assert Match.objects.filter(subscription=subscription).count() == 1
     assert matched(subscription) == {"Fast speculative decoding": ["speculative decoding"]}
 
@@ -49,14 +50,14 @@ def test_a_topic_and_a_rule_together_must_both_match():
     both = subscribe("llm", topic=topic)
     Paper.objects.create(title="LLM for RTL", title_key="a", listed_on=date.today())
     Paper.objects.create(title="RTL by hand", title_key="b", listed_on=date.today())
-    matching_run(paper_ids=Paper.objects.values_list("pk", flat=True))
+    matches_update(paper_ids=Paper.objects.values_list("pk", flat=True))
     assert matched(both) == {"LLM for RTL": ["rtl", "llm"]}
 
 
 def test_hidden_papers_are_never_matched():
     subscription = subscribe("quantization")
     paper = Paper.objects.create(title="Quantization", title_key="q", hidden=True)
-    matching_run(paper_ids=[paper.pk])
+    matches_update(paper_ids=[paper.pk])
     assert matched(subscription) == {}
 
 
@@ -78,14 +79,14 @@ def test_a_new_subscription_is_matched_against_the_recent_papers(settings, clien
 
 
 def test_the_sweep_matches_what_is_new_or_changed_and_only_that():
-    from newsletter.matching import matching_run
+    from newsletter.services.matching import matches_update
 
     subscription = subscribe("quantization")
     paper = Paper.objects.create(title="Quantization one", title_key="q1", listed_on=date.today())
-    assert matching_run() == 1
+    assert matches_update() == 1
     assert PaperMatchState.objects.get(paper=paper).matched_at is not None
-    assert matching_run() == 0  # nothing new: nothing read again
-    assert not pending_papers().exists()
+    assert matches_update() == 0  # nothing new: nothing read again
+    assert not papers_unmatched().exists()
     assert matched(subscription) == {"Quantization one": ["quantization"]}
 
 
@@ -105,7 +106,7 @@ def test_a_text_change_at_ingest_asks_for_matching_again_an_upvote_change_does_n
     ingest("Sparse Attention", 1)
     matched_at = PaperMatchState.objects.get().matched_at  # by the hook, after the ingest
     ingest("Sparse Attention", 5)
-    assert not pending_papers().exists()  # upvotes do not change what matches
+    assert not papers_unmatched().exists()  # upvotes do not change what matches
     assert PaperMatchState.objects.get().matched_at == matched_at
     ingest("Sparse attention!", 5)  # same paper (same key), new title text
     assert PaperMatchState.objects.get().matched_at > matched_at  # matched again by the hook
@@ -113,14 +114,14 @@ def test_a_text_change_at_ingest_asks_for_matching_again_an_upvote_change_does_n
 
 
 def test_unhiding_a_paper_gets_it_matched(admin_client):
-    from newsletter.matching import matching_run
+    from newsletter.services.matching import matches_update
 
     subscription = subscribe("quantization")
     paper = Paper.objects.create(title="Quantization", title_key="q", hidden=True)
-    matching_run()
+    matches_update()
     assert matched(subscription) == {}
     admin_client.post("/admin/papers/paper/", {"action": "unhide", "_selected_action": [paper.pk]})
-    matching_run()
+    matches_update()
     assert matched(subscription) == {"Quantization": ["quantization"]}
 
 
@@ -132,5 +133,5 @@ def test_a_long_topic_and_a_long_rule_together_still_match():
     title = " ".join(words + [f"v{n}" for n in range(12)])
     Paper.objects.create(title=title, title_key="long", listed_on=date.today())
     Paper.objects.create(title="w0 v0 only", title_key="short", listed_on=date.today())
-    matching_run(paper_ids=Paper.objects.values_list("pk", flat=True))
+    matches_update(paper_ids=Paper.objects.values_list("pk", flat=True))
     assert set(matched(both)) == {title}

@@ -9,12 +9,12 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from newsletter.digests.delivery import digests_send
-from newsletter.digests.schedule import digests_create_now
-from newsletter.feedback import feedback_record
-from newsletter.matching import matching_run
 from newsletter.models import Digest, ReaderModel, Subscriber
-from newsletter.personal.service import library_import
 from newsletter.personal.training import reader_models_due, reader_models_train, reader_ranking
+from newsletter.services.feedback import feedback_record
+from newsletter.services.library import library_import
+from newsletter.services.matching import matches_update
+from newsletter.services.schedule import digests_create_now
 from newsletter.tasks import train_due_reader_models
 from papers.models import Paper
 
@@ -53,7 +53,7 @@ def library_of(subscriber, papers):
 
 
 def send(subscriber) -> Digest:
-    matching_run()
+    matches_update()
     digests_create_now(subscriber_ids=[subscriber.pk], now=timezone.now())
     digests_send(subscriber_ids=[subscriber.pk])
     return Digest.objects.filter(subscriber=subscriber).latest("pk")
@@ -154,7 +154,7 @@ def test_a_batch_with_rankings_still_reads_its_matches_in_one_query(
     for reader in readers:
         library_of(reader, papers["q"][:2])
     reader_models_train(subscriber_ids=[r.pk for r in readers])
-    matching_run()
+    matches_update()
     digests_create_now(subscriber_ids=[r.pk for r in readers], now=timezone.now())
     digests_send(subscriber_ids=[readers[0].pk])  # a first batch reads the recent papers' text
     with django_assert_max_num_queries(5):

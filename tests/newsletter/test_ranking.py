@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsletter.personal.service import library_import
 from newsletter.personal.training import reader_ranking
+from newsletter.services.library import library_import
 from papers.models import Paper
 from papers.services import source_ingest
 from tests.newsletter.ranking_topics import TOPICS

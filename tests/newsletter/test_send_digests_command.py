@@ -75,7 +75,7 @@ def test_it_matches_subscriptions_whose_matching_task_never_ran(
 def test_confirming_matches_the_papers_that_came_in_meanwhile(
     make_paper, make_subscriber, outbox, django_capture_on_commit_callbacks
 ):
-    from newsletter.services import subscriber_confirm
+    from newsletter.services.subscribers import subscriber_confirm
 
     pending = make_subscriber("pending@example.org", "llm", status="pending")
     make_paper("An LLM paper while unconfirmed")

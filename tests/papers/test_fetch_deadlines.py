@@ -75,7 +75,7 @@ def test_manage_py_ingest_of_a_url(dripping):
 
 
 def test_the_local_setup_probe(dripping, monkeypatch, settings):
-    from papers.management.commands import local_setup
+    from config.management.commands import local_setup
 
     monkeypatch.setattr(local_setup, "PROBE_SECONDS", DEADLINE)
     settings.PAPERS_HF_DAILY_URL = dripping.base_url + "/api/daily_papers"

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from core.addresses import canonical_or_same
 from newsletter.models import Subscriber
 from newsletter.personal.library import FORMATS, MAX_BYTES, LibraryError
-from newsletter.personal.service import library_import
+from newsletter.services.library import library_import
 
 SHOWN = {"arxiv": "matched by arXiv id", "title": "matched by title", "new": "not stored here",
          "duplicate": "already in the library"}  # fmt: skip

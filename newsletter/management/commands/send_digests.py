@@ -9,9 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 from tqdm import tqdm
 
-from newsletter.digests.delivery import Report, digests_prepare, digests_send, due_batches
-from newsletter.digests.schedule import digests_create_now
+from newsletter.digests.delivery import Report, digests_due_batched, digests_prepare, digests_send
 from newsletter.models import Digest, Subscriber
+from newsletter.services.schedule import digests_create_now
 
 
 class Command(BaseCommand):
@@ -78,7 +78,7 @@ class Command(BaseCommand):
             if not total:
                 break
             with tqdm(total=total, unit="digest", disable=not show_progress) as progress:
-                for batch in due_batches(now=now):
+                for batch in digests_due_batched(now=now):
                     result = digests_send(subscriber_ids=batch, now=now)
                     report.add(result)
                     progress.update(result.sent + result.empty + result.failed + result.retrying)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from newsletter.imports import MAX_BYTES, SubscriberListError, subscribers_import
+from newsletter.services.imports import MAX_BYTES, SubscriberListError, subscribers_import
 
 
 class Command(BaseCommand):

@@ -15,12 +15,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from config.setup import setup_run
 from core.fetch import FetchError, http_fetch
 from papers.models import Feed, SetupRecord
 from papers.sample import sample_papers, write_daily_dump
 from papers.services import source_ingest
 from papers.services.feeds import feed_fetch, listing_day_url
-from papers.services.setup import setup_run
 
 SAMPLE_SIZE = 40
 ADMIN_USERNAME = "admin"

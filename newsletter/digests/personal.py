@@ -3,7 +3,7 @@ recent paper (which breaks ties in their topics' trending order) and the papers 
 that it ranks highest ("Recommended for you"), each with its reason and the words behind it.
 
 The recent papers' features are fitted once per process while those papers stay the same; the
-batch learns whether they changed from the one query that reads its matches (content.py).
+batch learns whether they changed from the one query that reads its matches (assembly.py).
 """
 
 from dataclasses import dataclass, field
@@ -23,7 +23,7 @@ class Personal:
     recommended: list[Recommendation] = field(default_factory=list)
 
 
-def batch_personal(
+def personal_batch_rank(
     models: dict[int, ReaderModel],
     *,
     key: tuple,

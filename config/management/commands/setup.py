@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from config.setup import setup_run
 from papers.search import index_pending
-from papers.services.setup import setup_run
 
 
 class Command(BaseCommand):

@@ -1,4 +1,5 @@
-"""Writes for the newsletter: what subscribers do, as functions views and commands share."""
+"""What subscribers do: sign up, confirm, change their topics and schedule, pause, leave, take
+their data, and what editors and the ESP do to them (suppress)."""
 
 from datetime import datetime
 
@@ -6,11 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.addresses import canonical_or_same
-from newsletter.digests.schedule import subscriber_next_digest_at
-from newsletter.models import Subscriber, Subscription, Topic
-
-SUPPRESSED = (Subscriber.Status.BOUNCED, Subscriber.Status.COMPLAINED)
-SUBSCRIBED = (Subscriber.Status.ACTIVE, Subscriber.Status.PAUSED)
+from newsletter.models import SUBSCRIBED, SUPPRESSED, Subscriber, Subscription, Topic
+from newsletter.services.schedule import subscriber_next_digest_at
+from newsletter.signals import confirmation_needed, manage_link_needed, subscriptions_changed
 
 
 def subscriber_signup(
@@ -24,16 +23,14 @@ def subscriber_signup(
     - an active or paused one gets a "manage your subscription" email, and nothing changes;
     - a bounced or complained one gets nothing: it is suppressed.
     """
-    from newsletter.tasks import send_confirmation, send_manage_link
-
     with transaction.atomic():
         subscriber = _locked_subscriber(email)
         if subscriber is None or subscriber.status not in (*SUBSCRIBED, *SUPPRESSED):
             subscriber = _save_pending(subscriber, email, rules, topics, preferences)
-            send_confirmation.delay_on_commit(subscriber.pk)
+            confirmation_needed.send(sender=Subscriber, subscriber_id=subscriber.pk)
             return "confirmation"
         if subscriber.status in SUBSCRIBED:
-            send_manage_link.delay_on_commit(subscriber.pk)
+            manage_link_needed.send(sender=Subscriber, subscriber_id=subscriber.pk)
             return "manage_link"
     return "nothing"
 
@@ -81,15 +78,13 @@ def _save_pending(subscriber, email, rules, topics, preferences) -> Subscriber:
 
 
 def _replace_subscriptions(subscriber: Subscriber, rules: list[str], topics: list[Topic]) -> None:
-    from newsletter.tasks import match_subscriptions
-
     subscriber.subscriptions.all().delete()
     created = Subscription.objects.bulk_create(
         [Subscription(subscriber=subscriber, rule=rule) for rule in rules]
         + [Subscription(subscriber=subscriber, topic=topic) for topic in topics]
     )
     # New and edited subscriptions are matched against the recent papers at once.
-    match_subscriptions.delay_on_commit([s.pk for s in created])
+    subscriptions_changed.send(sender=Subscription, subscription_ids=[s.pk for s in created])
 
 
 def subscriber_confirm(*, subscriber: Subscriber) -> bool:
@@ -97,8 +92,6 @@ def subscriber_confirm(*, subscriber: Subscriber) -> bool:
 
     A conditional UPDATE, so two clicks (or a scanner and a person) confirm once.
     """
-    from newsletter.tasks import match_subscriptions
-
     with transaction.atomic():
         changed = Subscriber.objects.filter(
             pk=subscriber.pk, status=Subscriber.Status.PENDING
@@ -111,7 +104,10 @@ def subscriber_confirm(*, subscriber: Subscriber) -> bool:
             # Papers that came in while the address was unconfirmed were not matched to it.
             subscriptions = subscriber.subscriptions.all()
             subscriptions.update(matched_at=None)
-            match_subscriptions.delay_on_commit(list(subscriptions.values_list("pk", flat=True)))
+            subscriptions_changed.send(
+                sender=Subscription,
+                subscription_ids=list(subscriptions.values_list("pk", flat=True)),
+            )
     subscriber.refresh_from_db()
     return bool(changed)
 

@@ -1,4 +1,4 @@
-"""What goes into a batch of digests: a section per topic the subscriber follows, each with its
+"""Assembly: what goes into a batch of digests (the shape is newsletter/content.py): a section per topic the subscriber follows, each with its
 matched papers not sent before (at least the subscriber's minimum upvotes), then "Also trending"
 when there is room.
 
@@ -15,10 +15,8 @@ trending"), each read once with its upvote count a day ago; the caller supplies 
 subscriber was already sent, read with the digests themselves.
 """
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db.models import (
     CharField,
     Count,
@@ -29,183 +27,31 @@ from django.db.models import (
     Q,
     Value,
 )
-from django.db.models.functions import Substr
 
-from newsletter.digests.trending import age_days, trending_score
-from newsletter.models import Digest, Feedback, Match
-from newsletter.personal import corpus_since, visible_since
+from newsletter.content import (
+    ALSO_TRENDING,
+    RECOMMENDED,
+    Card,
+    Content,
+    Item,
+    PaperRow,
+    Section,
+    digest_lookback,
+    paper_rows,
+    topic_title,
+)
+from newsletter.models import Digest, Feedback, Match, ReaderModel, Subscriber
+from newsletter.personal import corpus_since
+from newsletter.selectors import papers_visible_since
 from papers.models import Feed, Paper
-from papers.trending import upvote_growth, upvotes_baseline
+from papers.trending import age_days, trending_score, upvote_growth, upvotes_baseline
 
-EXCERPT_CHARS = 280
 MORE_KEPT = 2000  # papers beyond the email's, kept for the digest's page: every one, in practice
-ALSO_TRENDING = "Also trending"
-RECOMMENDED = "Recommended for you"
 RECOMMENDED_SHOWN = 3  # for a reader with topics; one who follows only a library gets them all
-EXTRA_SECTIONS = (RECOMMENDED, ALSO_TRENDING)
 TRENDING_CANDIDATES = 30  # the most upvoted papers of the last two days, read once per batch
-SUBJECT_TOPICS = 3
-EXCERPT_SOURCE_CHARS = 1000  # enough for an excerpt; abstracts run to 2,000 characters
-PAPER_FIELDS = (
-    "pk", "title", "excerpt_source", "author_count", "authors", "organization__name",
-    "organization__handle", "listed_on", "published_on", "first_seen_at", "upvotes", "code_url",
-    "arxiv_id", "url", "featured", "thumbnail_url", "github_stars",
-)  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class PaperRow:
-    """What a card is made from: one row of PAPER_FIELDS."""
-
-    pk: int
-    title: str
-    excerpt_source: str
-    author_count: int | None
-    authors: list[str]
-    org_name: str | None
-    org_handle: str | None
-    listed_on: object
-    published_on: object
-    first_seen_at: datetime
-    upvotes: int
-    code_url: str
-    arxiv_id: str | None
-    url: str
-    featured: bool
-    thumbnail_url: str
-    github_stars: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Card:
-    """A paper as a digest shows it: what a Daily Papers card shows."""
-
-    id: int
-    title: str
-    excerpt: str
-    byline: str
-    day: object  # date
-    upvotes: int
-    code_url: str
-    arxiv_url: str
-    url: str
-    featured: bool
-    listed_on: object
-    first_seen_at: datetime
-    thumbnail_url: str = ""
-    github_stars: int | None = None
-    day_label: str = "Listed"  # what `day` is: "Listed" on Daily Papers, "Published", "Added"
-
-    @classmethod
-    def of(cls, row: PaperRow) -> "Card":
-        if row.org_name or row.org_handle:
-            byline = row.org_name or row.org_handle
-        else:
-            count = row.author_count or len(row.authors or ())
-            byline = f"{count} author{'s' if count != 1 else ''}" if count else ""
-        return cls(
-            id=row.pk,
-            title=row.title,
-            excerpt=excerpt(row.excerpt_source),
-            byline=byline,
-            day=row.listed_on or row.published_on or row.first_seen_at.date(),
-            upvotes=row.upvotes,
-            code_url=row.code_url,
-            arxiv_url=f"https://arxiv.org/abs/{row.arxiv_id}" if row.arxiv_id else "",
-            url=row.url,
-            featured=row.featured,
-            listed_on=row.listed_on,
-            first_seen_at=row.first_seen_at,
-            thumbnail_url=row.thumbnail_url,
-            github_stars=row.github_stars,
-            day_label="Listed" if row.listed_on else "Published" if row.published_on else "Added",
-        )
-
-
-@dataclass(slots=True)
-class Item:
-    """A paper in a digest: its card, the subscriber's terms it matched, and the sections of
-    every topic that matched it (its own first)."""
-
-    card: Card
-    terms: list[str]
-    topics: list[int] = field(default_factory=list)
-    # Why a recommendation is there ("like <title> in your library"); its terms drove it.
-    reason: str = ""
-
-
-@dataclass(slots=True)
-class Section:
-    title: str
-    subscription_id: int | None = None  # the topic's; None for "Also trending"
-    items: list[Item] = field(default_factory=list)  # in the email
-    more: list[Item] = field(default_factory=list)  # on the digest's page only
-
-
-@dataclass(slots=True)
-class Content:
-    """One digest: a section per topic with papers, then "Also trending"; `total` counts the
-    period's papers on the reader's topics, shown or not."""
-
-    sections: list[Section] = field(default_factory=list)
-    total: int = 0
-    reason: str = ""
-
-    @property
-    def shown(self) -> list[Item]:
-        return [item for section in self.sections for item in section.items]
-
-    @property
-    def more(self) -> list[Item]:
-        return [item for section in self.sections for item in section.more]
-
-    @property
-    def on_topics(self) -> int:
-        """Papers shown in the email under the reader's topics (not the extra sections)."""
-        return sum(len(s.items) for s in self.sections if s.title not in EXTRA_SECTIONS)
-
-    @property
-    def recommended(self) -> int:
-        return sum(len(s.items) for s in self.sections if s.title == RECOMMENDED)
-
-    @property
-    def more_count(self) -> int:
-        return max(self.total - self.on_topics, 0)
-
-    @property
-    def empty(self) -> bool:
-        return not self.shown
-
-    def topic_titles(self) -> list[str]:
-        return [s.title for s in self.sections if s.title not in EXTRA_SECTIONS]
-
-    def other_topics(self, item: Item) -> list[str]:
-        """The titles of the other topics that matched an item, to name on its card."""
-        return [self.sections[i].title for i in item.topics[1:]]
-
-
-def lookback() -> timedelta:
-    return timedelta(days=settings.NEWSLETTER_DIGEST_LOOKBACK_DAYS)
-
-
-def recently_sent(subscriber_ids: list[int], now: datetime) -> Q:
-    """The digests whose papers count as sent before: those of the last two lookbacks (a match
-    is offered for one lookback, so it can only repeat a paper sent within two)."""
-    return Q(
-        subscriber_id__in=subscriber_ids,
-        status=Digest.Status.SENT,
-        scheduled_for__gte=now - 2 * lookback(),
-    )
-
-
-def topic_title(rule: str, topic_name: str | None) -> str:
-    """A topic as the reader wrote it: the curated topic's name, their own rule, or both."""
-    if topic_name and rule:
-        return f"{topic_name}: {rule}"
-    return topic_name or rule
-
-
-def batch_contents(
+def contents_build(
     digests: list[Digest], *, sent_before: dict[int, set[int]], now: datetime
 ) -> dict[int, Content]:
     """Content per digest id. `sent_before` maps a subscriber id to the papers already sent.
@@ -241,7 +87,7 @@ def batch_contents(
         papers[paper_id] = terms
     wanted = {pk for papers in topics.values() for _, found in papers.values() for pk in found}
     personal = {} if not models else _batch_personal()(
-        models, key=corpus_key, now=now, window=lookback(), matched=matched, skipped=skipped,
+        models, key=corpus_key, now=now, window=digest_lookback(), matched=matched, skipped=skipped,
         shown={
             pk: RECOMMENDED_SHOWN if topics[pk] else by_subscriber[pk].subscriber.max_papers
             for pk in models
@@ -263,8 +109,6 @@ def batch_contents(
 def _reader_models(digests: list[Digest]) -> dict:
     """The batch's personal rankings, as the query that read the digests brought them
     (select_related); one query for the lot for a caller that did not."""
-    from newsletter.models import ReaderModel, Subscriber
-
     if all(Subscriber.reader_model.is_cached(d.subscriber) for d in digests):
         models = {d.subscriber_id: getattr(d.subscriber, "reader_model", None) for d in digests}
         return {pk: model for pk, model in models.items() if model is not None}
@@ -274,9 +118,9 @@ def _reader_models(digests: list[Digest]) -> dict:
 
 def _batch_personal():
     """The personal ranking's part of a batch, loaded (with scikit-learn) only when needed."""
-    from newsletter.personal.digest import batch_personal
+    from newsletter.digests.personal import personal_batch_rank
 
-    return batch_personal
+    return personal_batch_rank
 
 
 class _Ranked:
@@ -409,7 +253,7 @@ def _matches_and_dislikes(
     ranking: their count (as the subscriber), last text change (as muted until) and last id."""
     matches = (
         Match.objects.filter(
-            subscription__subscriber_id__in=subscriber_ids, created_at__gte=now - lookback()
+            subscription__subscriber_id__in=subscriber_ids, created_at__gte=now - digest_lookback()
         )
         .order_by()  # sorting here doubles the query's time on PostgreSQL: done by the caller
         .annotate(kind=Value(MATCHED))
@@ -449,7 +293,7 @@ def _matches_and_dislikes(
     if corpus_since is None:
         return matches.union(dislikes, all=True)
     recent = (
-        visible_since(corpus_since)
+        papers_visible_since(corpus_since)
         .order_by()
         .annotate(kind=Value(CORPUS))
         .values("kind")
@@ -487,7 +331,7 @@ def _cards_and_scores(paper_ids: set[int], now: datetime):
         .order_by("-upvotes", "-pk")
         .values("pk")[:TRENDING_CANDIDATES]
     )
-    papers = _paper_rows(
+    papers = paper_rows(
         Paper.objects.filter(Q(pk__in=paper_ids) | Q(pk__in=popular), hidden=False),
         baseline=upvotes_baseline(now),
     )
@@ -505,22 +349,6 @@ def _cards_and_scores(paper_ids: set[int], now: datetime):
     return cards, scores, trending[:TRENDING_CANDIDATES]
 
 
-def cards_for(paper_ids: list[int]) -> list[Card]:
-    """The cards of these papers, in this order; hidden or deleted ones are left out."""
-    rows = _paper_rows(Paper.objects.filter(pk__in=paper_ids, hidden=False))
-    cards = {row[0]: Card.of(PaperRow(*row)) for row in rows}
-    return [cards[pk] for pk in paper_ids if pk in cards]
-
-
-def _paper_rows(papers, **annotations):
-    """What a card needs of each paper (the start of its abstract, not all of it)."""
-    return (
-        papers.annotate(excerpt_source=Substr("abstract", 1, EXCERPT_SOURCE_CHARS), **annotations)
-        .order_by()  # ranked in Python: a sort in the query is wasted
-        .values_list(*PAPER_FIELDS, *annotations)
-    )
-
-
 def _explain_empty_with_failed_sources(contents) -> None:
     """An empty digest may be empty because a feed is failing: say so, for the editor."""
     empty = [content for content in contents if content.empty]
@@ -535,67 +363,3 @@ def _explain_empty_with_failed_sources(contents) -> None:
         note = " A source failed: " + ", ".join(failing) + "."
         for content in empty:
             content.reason += note
-
-
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """The start of an abstract, cut at a word, with an ellipsis when cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
-
-
-def stored(content: Content) -> dict:
-    """What a digest keeps of its content: the sections' titles, the papers sent and those left
-    for the page, each as [paper id, terms, [section, ...]], and the total."""
-
-    def rows(items: list[Item], index: int) -> list[list]:
-        # Extra sections' items name no topic: they stand in their section. A recommendation
-        # keeps its reason.
-        return [
-            [
-                item.card.id,
-                item.terms,
-                item.topics or [index],
-                *([item.reason] if item.reason else []),
-            ]
-            for item in items
-        ]
-
-    sections = content.sections
-    shown = [row for index, s in enumerate(sections) for row in rows(s.items, index)]
-    more = [row for index, s in enumerate(sections) for row in rows(s.more, index)]
-    return {
-        "sections": [s.title for s in sections],
-        "section_subscriptions": [s.subscription_id for s in sections],
-        "items": shown,
-        "more": more,
-        "total": content.total,
-    }
-
-
-def content_of(digest: Digest) -> Content:
-    """A stored digest's content, for its page and the admin: papers hidden or deleted since
-    are left out; a digest from before sections has one section, "Your topics"."""
-    titles = digest.sections or ["Your topics"]
-    subscriptions = digest.section_subscriptions or []
-    sections = [
-        Section(title=title, subscription_id=subscriptions[n] if n < len(subscriptions) else None)
-        for n, title in enumerate(titles)
-    ]
-    rows = [*digest.items, *digest.more]
-    ids = [row[0] for row in rows]
-    cards = {
-        row[0]: Card.of(PaperRow(*row))
-        for row in _paper_rows(Paper.objects.filter(pk__in=ids, hidden=False))
-    }
-    for number, row in enumerate(rows):
-        pk, terms, topics = row[0], row[1], (row[2] if len(row) > 2 else [0])
-        if pk not in cards:
-            continue
-        reason = row[3] if len(row) > 3 else ""
-        item = Item(card=cards[pk], terms=terms, topics=topics, reason=reason)
-        section = sections[min(topics[0], len(sections) - 1)]
-        (section.items if number < len(digest.items) else section.more).append(item)
-    total = digest.total if digest.total is not None else len(rows)
-    return Content(sections=sections, total=total, reason=digest.reason)

@@ -1,6 +1,6 @@
 """Store which papers each subscription matches: the Match rows that digests are built from.
 
-Two ways in: `matching_run`, for papers whose text is new or changed (the ingest hook, the
+Two ways in: `matches_update`, for papers whose text is new or changed (the ingest hook, the
 periodic sweep and `send_digests` all call it) and subscriptions never matched; and
 `subscriptions_match_recent`, for new or edited subscriptions, against the papers of the last
 NEWSLETTER_MATCH_WINDOW_DAYS days. Both compile the subscriptions into one `Matcher` and read the
@@ -14,25 +14,24 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.query import Query, QueryError, document, parse
+from core.query import Query, QueryError, document
 from newsletter.matcher import Matcher, collector_paused
-from newsletter.models import Match, PaperMatchState, Subscriber, Subscription
-from newsletter.selectors import recent_papers
+from newsletter.models import SUBSCRIBED, Match, PaperMatchState, Subscription
+from newsletter.selectors import papers_unmatched, recent_papers
 from papers.models import Paper
 
 logger = logging.getLogger(__name__)
 
-MATCHED_STATUSES = (Subscriber.Status.ACTIVE, Subscriber.Status.PAUSED)
 CHUNK = 2000
 DOCUMENT_FIELDS = (
     "pk", "title", "abstract", "authors", "organization__handle", "organization__name", "hidden",
 )  # fmt: skip
 
 
-def matching_run(*, paper_ids: Iterable[int] | None = None) -> int:
+def matches_update(*, paper_ids: Iterable[int] | None = None) -> int:
     """Match whatever waits for matching; the matches found. The one way in for the ingest hook
     (with the papers it created or changed), the periodic sweep and `send_digests` (without):
 
@@ -41,21 +40,15 @@ def matching_run(*, paper_ids: Iterable[int] | None = None) -> int:
     - papers whose text is new or changed since they were last matched (among `paper_ids`, when
       given), against every active or paused subscription. An upvote change alone needs none.
     """
-    found = unmatched_subscriptions_match()
-    papers = pending_papers()
+    found = subscriptions_match_unmatched()
+    papers = papers_unmatched()
     if paper_ids is not None:
         papers = papers.filter(pk__in=list(paper_ids))
     return found + _match(_active_subscriptions(), papers, mark=True)
 
 
-def pending_papers() -> QuerySet:
-    """Visible papers with no matching progress, or whose text changed since they were matched."""
-    stale = Q(match_state__isnull=True) | Q(match_state__matched_at__lt=F("text_changed_at"))
-    return Paper.objects.filter(stale, hidden=False)
-
-
 def _active_subscriptions() -> QuerySet:
-    return Subscription.objects.filter(subscriber__status__in=MATCHED_STATUSES)
+    return Subscription.objects.filter(subscriber__status__in=SUBSCRIBED)
 
 
 def subscriptions_match_recent(*, subscription_ids: Iterable[int], days: int | None = None) -> int:
@@ -66,14 +59,14 @@ def subscriptions_match_recent(*, subscription_ids: Iterable[int], days: int | N
     return found
 
 
-def unmatched_subscriptions_match() -> int:
+def subscriptions_match_unmatched() -> int:
     """Active or paused subscriptions never matched against the recent papers. Papers waiting
     for matching are left to the papers' half, which matches them against every subscription."""
     subscriptions = _active_subscriptions().filter(matched_at__isnull=True)
     ids = list(subscriptions.values_list("pk", flat=True))
     if not ids:
         return 0
-    papers = _recent_papers(None).exclude(pk__in=pending_papers().values("pk"))
+    papers = _recent_papers(None).exclude(pk__in=papers_unmatched().values("pk"))
     found = _match(Subscription.objects.filter(pk__in=ids), papers, mark=False)
     Subscription.objects.filter(pk__in=ids).update(matched_at=timezone.now())
     return found
@@ -81,16 +74,6 @@ def unmatched_subscriptions_match() -> int:
 
 def _recent_papers(days: int | None) -> QuerySet:
     return recent_papers(settings.NEWSLETTER_MATCH_WINDOW_DAYS if days is None else days)
-
-
-def subscription_rule(subscription: Subscription) -> Query:
-    """A subscription's rule: its own, its topic's, or both (then both must hold)."""
-    parts = [
-        parse(text)
-        for text in (subscription.topic.rule if subscription.topic_id else "", subscription.rule)
-        if text
-    ]
-    return parts[0] if len(parts) == 1 else parts[0].joined_with(parts[1])
 
 
 def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
@@ -144,7 +127,7 @@ def _mark(paper_ids: Iterable[int], matched_at) -> None:
 def _rules(subscriptions: QuerySet) -> Iterator[tuple[int, Query]]:
     for subscription in subscriptions.select_related("topic"):
         try:
-            yield subscription.pk, subscription_rule(subscription)
+            yield subscription.pk, subscription.query()
         except QueryError as exc:  # saved before a parser change, or a topic edited in SQL
             logger.warning(
                 "Subscription %s has a rule that no longer parses: %s", subscription.pk, exc

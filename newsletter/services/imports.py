@@ -23,8 +23,9 @@ from django.utils import timezone
 from core.addresses import canonical_email
 from core.query import QueryError, parse
 from core.uploads import UploadError, upload_text
-from newsletter.forms import MAX_RULES
-from newsletter.models import Subscriber, Subscription, Topic
+from newsletter.models import MAX_RULES, Subscriber, Subscription, Topic
+from newsletter.services.schedule import subscriber_next_digest_at
+from newsletter.signals import confirmation_needed, subscriptions_changed
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -184,9 +185,6 @@ def _known(readers: list[_Reader]) -> dict[str, str]:
 
 
 def _write(readers: list[_Reader], *, confirmed: bool, report: ImportReport) -> None:
-    from newsletter.digests.schedule import subscriber_next_digest_at
-    from newsletter.tasks import match_subscriptions, send_confirmation
-
     now = timezone.now()
     with transaction.atomic():
         subscribers = [
@@ -212,11 +210,10 @@ def _write(readers: list[_Reader], *, confirmed: bool, report: ImportReport) -> 
         ]
         created = Subscription.objects.bulk_create(subscriptions, batch_size=1000)
         ids = [s.pk for s in created]
-        for start in range(0, len(ids), 5000):
-            match_subscriptions.delay_on_commit(ids[start : start + 5000])
+        subscriptions_changed.send(sender=Subscription, subscription_ids=ids)
         if not confirmed:
             for subscriber in subscribers:
-                send_confirmation.delay_on_commit(subscriber.pk)
+                confirmation_needed.send(sender=Subscriber, subscriber_id=subscriber.pk)
     report.imported = [reader.email for reader in readers]
     report.topics = len(subscriptions)
     report.without_topics = sum(not (r.rules or r.topics) for r in readers)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.query import QueryError, document, parse
 from core.query.parser import MAX_CLAUSES
 from newsletter.models import Feedback, Match, Subscriber, Subscription
+from newsletter.signals import subscriptions_changed
 from papers.models import Paper
 
 MUTE_DAYS = 7
@@ -136,15 +137,13 @@ def removed_by(exclusion: Exclusion) -> list[str]:
 @transaction.atomic
 def subscription_exclude(*, exclusion: Exclusion) -> Subscription:
     """Save the exclusion: the topic's rule changes, and its matches are made again."""
-    from newsletter.tasks import match_subscriptions
-
     subscription = exclusion.subscription
     subscription.rule = exclusion.rule
     subscription.matched_at = None
     subscription.full_clean()
     subscription.save(update_fields=["rule", "matched_at", "updated_at"])
     subscription.matches.all().delete()
-    match_subscriptions.delay_on_commit([subscription.pk])
+    subscriptions_changed.send(sender=Subscription, subscription_ids=[subscription.pk])
     return subscription
 
 

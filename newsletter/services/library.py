@@ -1,13 +1,14 @@
-"""Writes for a reader's library, shared by the manage page and `library_import`."""
+"""A reader's library: adding what they hand over (read by personal/library.py) and removing it;
+shared by the manage page and `manage.py library_import`."""
 
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from core.text import title_key
-from newsletter.feedback import taste_changed
 from newsletter.models import LibraryEntry, Subscriber
 from newsletter.personal.library import MAX_ENTRIES, LibraryError, LibraryRecord, library_read
+from newsletter.services.feedback import taste_changed
 from papers.models import Paper
 
 

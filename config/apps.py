@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class SiteConfig(AppConfig):
+    """What belongs to the whole site rather than to papers or the newsletter: setting it up
+    (`setup`, `local_setup`), photographing it (`screenshots`), the admin's state of the service,
+    and the production checks. The top floor: it may import every app, and no app imports it."""
+
+    name = "config"
+    label = "site"
+    verbose_name = "Site"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from config.checks import check_production_settings
+
+        checks.register(check_production_settings, checks.Tags.security, deploy=True)

@@ -1,0 +1,18 @@
+"""What the newsletter's services announce, so that work is queued without a service knowing
+Celery: the one place where a service hands work on.
+
+A service sends one of these inside its transaction; the receivers that `NewsletterConfig.ready`
+connects (in newsletter/tasks.py) queue the task with `delay_on_commit`, so the work starts once
+the data it needs is committed, and never for a transaction rolled back. A test or a script may
+connect receivers of its own.
+"""
+
+from django.dispatch import Signal
+
+# A new or re-pending address must confirm: `subscriber_id`.
+confirmation_needed = Signal()
+# A subscribed address signed up again: it gets a way in to its manage page (`subscriber_id`).
+manage_link_needed = Signal()
+# Subscriptions were created or their rule changed: match them against the recent papers
+# (`subscription_ids`).
+subscriptions_changed = Signal()
