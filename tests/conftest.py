@@ -1,8 +1,13 @@
 """Fixtures shared by the whole suite: the real inputs in ../shared, services, a loopback server,
 and builders for papers, subscribers and digests."""
 
+import fcntl
+import hashlib
 import os
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +24,61 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 DUMPS = SHARED / "dumps"
 FEEDS = SHARED / "feeds"
+
+
+# `make test-fast` is the quick loop: property tests draw a quarter of their examples there, and
+# all of them in `make test`.
+QUICK = os.environ.get("PAPERWIRE_QUICK_TESTS") == "1"
+
+
+def examples(count: int) -> int:
+    """How many examples a property test draws: `count`, or a quarter in the quick loop."""
+    return max(count // 4, 10) if QUICK else count
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings) -> bool:
+    """On SQLite, each test process's database starts as a copy of one migrated template, made
+    once for the migrations as they are (parallel workers would otherwise each migrate a
+    database of their own); the copy is then kept as it is, its migrations all applied."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if request.config.getvalue("reuse_db") or not database["ENGINE"].endswith("sqlite3"):
+        return request.config.getvalue("reuse_db")
+    target = Path(database["TEST"]["NAME"])
+    for suffix in ("", "-wal", "-shm", "-journal"):  # never a stale journal beside the copy
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(migrated_template(settings.VAR_DIR), target)
+    return True
+
+
+def migrated_template(var_dir: Path) -> Path:
+    """A SQLite database with every migration applied, named by what it was made from (the
+    migration files and Django's version); made by the first process that needs it."""
+    import django
+
+    sources = sorted(ROOT.glob("*/migrations/*.py"))
+    digest = hashlib.sha256(django.__version__.encode())
+    for path in sources:
+        digest.update(path.name.encode() + path.read_bytes())
+    template = var_dir / f"test-template-{digest.hexdigest()[:16]}.sqlite3"
+    with open(var_dir / "test-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the first
+        if not template.exists():
+            partial = template.with_suffix(".partial")
+            partial.unlink(missing_ok=True)
+            env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings",
+                   "DATABASE_URL": f"sqlite:///{partial}"}  # fmt: skip
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+                cwd=ROOT, env=env, check=True, capture_output=True, timeout=300,
+            )  # fmt: skip
+            partial.rename(template)
+            for old in var_dir.glob("test-template-*.sqlite3"):
+                if old != template:
+                    old.unlink(missing_ok=True)
+    return template
 
 
 @pytest.fixture(scope="session")
@@ -135,7 +195,7 @@ def http_server() -> Iterator[LoopbackServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
     server = LoopbackServer(base_url=f"http://127.0.0.1:{httpd.server_port}")
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server
     stop.set()

@@ -15,7 +15,7 @@ from papers.models import Paper
 from tests.celery_worker import celery_call, celery_env, celery_worker, wait_until
 from tests.smtp_server import smtp_server
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.process, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 SUBSCRIBERS = 520  # a full batch of 500, and a second one of 20
 KILL_AT = 201  # the worker dies as the 201st message starts, after 200 were accepted

@@ -23,7 +23,7 @@ from papers.services import source_ingest
 from tests.celery_worker import celery_beat, celery_env, celery_worker, wait_until
 from tests.smtp_server import smtp_server
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.process, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 SITE = "http://paperwire.test"
 FOLLOWERS = [

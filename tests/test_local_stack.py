@@ -13,6 +13,8 @@ import pytest
 
 from tests.celery_worker import wait_until
 
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 

@@ -33,6 +33,7 @@ def settings_in(env: dict[str, str], expression: str):
     return result
 
 
+@pytest.mark.process
 def test_settings_come_from_the_environment():
     result = settings_in(
         {
@@ -63,6 +64,7 @@ def test_settings_come_from_the_environment():
     ]  # fmt: skip
 
 
+@pytest.mark.process
 def test_the_embedded_defaults_need_no_service(tmp_path):
     result = settings_in(
         {"DEBUG": "1", "PAPERWIRE_VAR_DIR": str(tmp_path)},
@@ -77,12 +79,14 @@ def test_the_embedded_defaults_need_no_service(tmp_path):
     assert folder == str(tmp_path / "broker")
 
 
+@pytest.mark.process
 def test_production_without_a_secret_key_refuses_to_start():
     result = settings_in({}, "settings.SECRET_KEY")
     assert result.returncode != 0
     assert "Set SECRET_KEY (or DEBUG=1 for local development)." in result.stderr
 
 
+@pytest.mark.process
 def test_a_malformed_boolean_is_a_clear_error():
     result = settings_in({"DEBUG": "maybe"}, "settings.DEBUG")
     assert "DEBUG='maybe' is not a boolean" in result.stderr

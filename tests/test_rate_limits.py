@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.process
 def test_without_redis_the_cache_is_the_shared_database(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="1", PAPERWIRE_VAR_DIR=str(tmp_path))

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from core.query import QueryError, document, parse
 from newsletter.matcher import Matcher
+from tests.conftest import examples
 
 WORDS = ["quantization", "quantized", "llm", "model", "models", "verilog", "rtl", "sparse",
          "attention", "decoding", "speculative", "survey", "hinton", "deepseek", "liquid", "bit"]  # fmt: skip
@@ -48,7 +49,7 @@ def parsed(texts: list[str]):
     return out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(rules(), min_size=1, max_size=25), st.lists(papers, min_size=1, max_size=8))
 def test_the_index_finds_exactly_what_checking_every_rule_finds(rule_texts, docs):
     rule_list = parsed(rule_texts)
@@ -58,7 +59,7 @@ def test_the_index_finds_exactly_what_checking_every_rule_finds(rule_texts, docs
         assert set(matcher.match(doc)) == oracle
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.lists(rules(), min_size=1, max_size=25), papers, st.dictionaries(words, st.integers(0, 50))
 )

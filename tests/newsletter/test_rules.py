@@ -3,6 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.query import QueryError, document, parse
+from tests.conftest import examples
 
 PAPER = document(
     title="LLM-FP4: 4-Bit Floating-Point Quantized Transformers",
@@ -86,7 +87,7 @@ def test_a_rule_has_a_short_label_of_what_it_looks_for():
     assert parse("quantization  verilog OR vhdl -survey").label() == "quantization, verilog or vhdl"
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.text(max_size=120))
 def test_any_text_either_parses_or_raises_the_documented_error(text):
     try:
@@ -104,7 +105,7 @@ ALPHABET = st.sampled_from(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.lists(ALPHABET, max_size=30).map("".join))
 def test_rule_shaped_text_either_parses_or_raises_the_documented_error(text):
     try:

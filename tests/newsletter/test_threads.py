@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tests.conftest import ROOT
 
 SCRIPT = textwrap.dedent(
@@ -61,6 +63,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.process
 def test_eight_threads_preview_and_match_at_once_from_a_cold_process(shared):
     script = SCRIPT.format(root=str(ROOT), dumps=str(shared / "dumps"))
     done = subprocess.run(

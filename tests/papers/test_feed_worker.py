@@ -5,7 +5,7 @@ import pytest
 from papers.models import Feed, Paper
 from tests.celery_worker import celery_call, celery_worker, wait_until
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.process, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_worker_on_redis_fetches_a_feed_served_from_loopback(

@@ -21,9 +21,12 @@ from papers import readers
 from papers.models import Paper
 from papers.readers import PaperRecord, ReaderError, RecordError
 from papers.services import source_ingest
+from tests.conftest import examples
 
-PURE = settings(max_examples=200, deadline=None)
-STORED = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PURE = settings(max_examples=examples(200), deadline=None)
+STORED = settings(
+    max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def read_all(kind: SourceKind, data: bytes) -> list[PaperRecord | RecordError] | ReaderError:

@@ -146,21 +146,16 @@ def test_the_index_follows_edits_deletions_and_ingests(
 
 def agree(queries: list[str]) -> None:
     """The search finds, for each query, exactly the papers a rule with its text matches."""
-    papers = list(
-        Paper.objects.values_list(
+    documents = [
+        (title, document(title=title, abstract=abstract, authors=authors,
+                         org=f"{handle or ''} {name or ''}"))
+        for title, abstract, authors, handle, name in Paper.objects.values_list(
             "title", "abstract", "authors", "organization__handle", "organization__name"
         )
-    )
+    ]  # fmt: skip
     for query in queries:
         rule = parse(query)
-        expected = {
-            title
-            for title, abstract, authors, handle, name in papers
-            if rule.matches(
-                document(title=title, abstract=abstract, authors=authors,
-                         org=f"{handle or ''} {name or ''}")
-            )
-        }  # fmt: skip
+        expected = {title for title, doc in documents if rule.matches(doc)}
         assert set(found(query)) == expected, query
         assert expected, f"{query!r} should find something on a real day"
 
