@@ -2,6 +2,7 @@
 a digest's counts, and the papers and digests that services and assembly start from."""
 
 import difflib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,9 +12,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core.query import Document, Query, QueryError, document, parse
+from core.query.parser import MAX_CLAUSES
 from core.text import fold_accents
 from newsletter.content import ALSO_TRENDING, Card, cards_read, digest_lookback
-from newsletter.models import Digest, Subscriber
+from newsletter.models import Digest, Match, Subscriber, Subscription
 from papers.models import Organization, Paper
 from papers.selectors import listed_since
 
@@ -165,3 +167,128 @@ def sample_cards(subscriber: Subscriber) -> list[Card]:
     cards = cards_read(list(ids))
     cards.sort(key=lambda card: (-card.upvotes, -card.id))
     return cards[:SAMPLES]
+
+
+def subscriber_export(*, subscriber: Subscriber) -> dict:
+    """Everything stored about a subscriber, for "download my data"."""
+    return {
+        "email": subscriber.email,
+        "status": subscriber.status,
+        "frequency": subscriber.frequency,
+        "send_weekday": subscriber.get_send_weekday_display(),
+        "send_hour": subscriber.send_hour,
+        "timezone": subscriber.timezone,
+        "min_upvotes": subscriber.min_upvotes,
+        "max_papers": subscriber.max_papers,
+        "created_at": subscriber.created_at.isoformat(),
+        "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else None,
+        "unsubscribed_at": (
+            subscriber.unsubscribed_at.isoformat() if subscriber.unsubscribed_at else None
+        ),
+        "subscriptions": [
+            {
+                "rule": s.rule,
+                "topic": s.topic.name if s.topic_id else None,
+                "created_at": s.created_at.isoformat(),
+                "muted_until": s.muted_until.isoformat() if s.muted_until else None,
+            }
+            for s in subscriber.subscriptions.select_related("topic")
+        ],
+        "feedback": [
+            {
+                "paper": f.paper.title,
+                "arxiv_id": f.paper.arxiv_id,
+                "verdict": "like" if f.verdict > 0 else "dislike",
+                "at": f.updated_at.isoformat(),
+            }
+            for f in subscriber.feedback.select_related("paper")
+        ],
+        "library": [
+            {"title": e.title, "arxiv_id": e.arxiv_id, "doi": e.doi, "source": e.source}
+            for e in subscriber.library.all()
+        ],
+    }
+
+
+# -- "Fewer like this": the exclusions a reader is offered after a 👎 -------------------------
+
+EXCLUSIONS_OFFERED = 6
+RECENT_MATCHES_DAYS = 7
+# Words too common to be worth excluding, among those of a title.
+COMMON = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of",
+    "on", "or", "our", "the", "their", "this", "to", "via", "we", "with", "without", "using",
+    "toward", "towards", "through", "based", "new", "large", "model", "models", "learning",
+))  # fmt: skip
+WORD_RE = re.compile(r"[^\W_][\w-]*[^\W_]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """ "Fewer like this": a term to exclude from one of the reader's topics, and the rule it
+    makes."""
+
+    subscription: Subscription
+    term: str
+    rule: str  # the topic's rule with the exclusion
+
+
+def exclusions_offered(*, subscriber: Subscriber, paper: Paper) -> list[Exclusion]:
+    """For a 👎'd paper, the exclusions a reader can add to the topics that matched it: the terms
+    it matched where the rule keeps others (an alternative of an OR), then words of its title and
+    its keywords that the rule does not use. Only the reader's own rules can take an exclusion."""
+    matches = Match.objects.filter(subscription__subscriber=subscriber, paper=paper)
+    offered: list[Exclusion] = []
+    for match in matches.select_related("subscription"):
+        subscription = match.subscription
+        if not subscription.rule:
+            continue
+        rule = parse(subscription.rule)
+        used = {t.text.casefold() for c in rule.clauses for t in c.terms}
+        sole = {c.terms[0].text.casefold() for c in rule.included if len(c.terms) == 1}
+        words = [t for t in match.terms if t.casefold() not in sole]
+        words += [w for w in _title_words(paper) if w.casefold() not in used]
+        for word in dict.fromkeys(w.casefold() for w in words):
+            if (new_rule := rule_with_exclusion(subscription.rule, word)) is not None:
+                offered.append(Exclusion(subscription, word, new_rule))
+            if len(offered) >= EXCLUSIONS_OFFERED:
+                return offered
+    return offered
+
+
+def rule_with_exclusion(rule: str, term: str) -> str | None:
+    """`rule` with `-term` added, or None when that is no rule (too many terms, nothing left)."""
+    written = f'"{term}"' if any(not c.isalnum() for c in term) else term
+    candidate = f"{rule} -{written}"
+    try:
+        parsed = parse(candidate)
+    except QueryError:
+        return None
+    if len(parsed.clauses) > MAX_CLAUSES:
+        return None
+    return candidate
+
+
+def removed_by(exclusion: Exclusion) -> list[str]:
+    """The titles of the topic's recent papers that the exclusion would leave out."""
+    new_rule = parse(exclusion.rule)
+    since = timezone.now() - timedelta(days=RECENT_MATCHES_DAYS)
+    rows = Match.objects.filter(
+        subscription=exclusion.subscription, created_at__gte=since
+    ).values_list("paper__title", "paper__abstract", "paper__authors", "paper__organization__name")
+    return [
+        title
+        for title, abstract, authors, org in rows
+        if not new_rule.matches(
+            document(title=title, abstract=abstract, authors=authors or [], org=org or "")
+        )
+    ]
+
+
+def _title_words(paper: Paper) -> list[str]:
+    words = [*paper.ai_keywords, *WORD_RE.findall(paper.title)]
+    return [
+        w
+        for w in words
+        if isinstance(w, str) and len(w) >= 3 and w.casefold() not in COMMON and len(w) <= 40
+    ]

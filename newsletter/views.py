@@ -20,14 +20,19 @@ from newsletter.emails import digest_url, period_label
 from newsletter.forms import PREFERENCES, SignupForm, SubscriptionForm
 from newsletter.models import Digest, Feedback, Topic
 from newsletter.personal.library import MAX_BYTES, LibraryError
-from newsletter.selectors import digest_counts, name_hints, papers_matching
-from newsletter.services.feedback import (
+from newsletter.selectors import (
     Exclusion,
+    digest_counts,
     exclusions_offered,
-    feedback_forget,
-    feedback_record,
+    name_hints,
+    papers_matching,
     removed_by,
     rule_with_exclusion,
+    subscriber_export,
+)
+from newsletter.services.feedback import (
+    feedback_forget,
+    feedback_record,
     subscription_exclude,
     subscription_mute,
     subscription_unmute,
@@ -36,7 +41,6 @@ from newsletter.services.library import library_import, library_remove
 from newsletter.services.subscribers import (
     subscriber_confirm,
     subscriber_delete,
-    subscriber_export,
     subscriber_pause,
     subscriber_resume,
     subscriber_unsubscribe,

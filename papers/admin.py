@@ -15,7 +15,7 @@ from papers.models import (
     Paper,
     UpvoteObservation,
 )
-from papers.search import index_papers
+from papers.search import papers_index
 from papers.services.feeds import feed_schedule_sync
 
 
@@ -51,7 +51,7 @@ URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 def _set_flag(request, queryset, field: str, value: bool, verb: str) -> None:
     ids = list(queryset.values_list("pk", flat=True))
     count = Paper.objects.filter(pk__in=ids).update(**{field: value})
-    index_papers(ids)  # search leaves hidden papers out and ranks featured ones first
+    papers_index(ids)  # search leaves hidden papers out and ranks featured ones first
     messages.success(request, f"{verb} {count} paper{'s' if count != 1 else ''}.")
 
 

@@ -42,5 +42,5 @@ def fetch_feed(feed_id: int) -> int | None:
 def index_search(paper_ids: list[int] | None = None) -> int:
     """Index these papers for search, or (with no ids, as the sweep) every pending one."""
     if paper_ids is None:
-        return search.index_pending()
-    return search.index_papers(paper_ids)
+        return search.papers_index_pending()
+    return search.papers_index(paper_ids)

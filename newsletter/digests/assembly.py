@@ -251,73 +251,61 @@ def _matches_and_dislikes(
     until, paper, terms), the papers each reader 👎'd (the same columns, mostly empty), and with
     `corpus_since`, one row that tells whether the recent papers changed for the personal
     ranking: their count (as the subscriber), last text change (as muted until) and last id."""
-    matches = (
+    parts = [_match_rows(subscriber_ids, now), _dislike_rows(subscriber_ids)]
+    if corpus_since is not None:
+        parts.append(_corpus_row(corpus_since))
+    return parts[0].union(*parts[1:], all=True)
+
+
+# The columns the parts of that UNION leave empty: each part fills the same eight.
+NO_SUBSCRIPTION = Value(None, output_field=IntegerField())
+NO_RULE = Value("", output_field=CharField())
+NO_TOPIC = Value(None, output_field=CharField())
+NO_MUTE = Value(None, output_field=DateTimeField())
+NO_TERMS = Value(None, output_field=JSONField())
+
+
+def _match_rows(subscriber_ids: list[int], now: datetime):
+    return (
         Match.objects.filter(
             subscription__subscriber_id__in=subscriber_ids, created_at__gte=now - digest_lookback()
         )
         .order_by()  # sorting here doubles the query's time on PostgreSQL: done by the caller
         .annotate(kind=Value(MATCHED))
         .values_list(
-            "kind",
-            "subscription__subscriber_id",
-            "subscription_id",
-            "subscription__rule",
-            "subscription__topic__name",
-            "subscription__muted_until",
-            "paper_id",
-            "terms",
+            "kind", "subscription__subscriber_id", "subscription_id", "subscription__rule",
+            "subscription__topic__name", "subscription__muted_until", "paper_id", "terms",
         )
-    )
-    dislikes = (
+    )  # fmt: skip
+
+
+def _dislike_rows(subscriber_ids: list[int]):
+    return (
         Feedback.objects.filter(subscriber_id__in=subscriber_ids, verdict=Feedback.Verdict.DISLIKE)
         .order_by()
-        .annotate(
-            kind=Value(DISLIKED),
-            no_subscription=Value(None, output_field=IntegerField()),
-            no_rule=Value("", output_field=CharField()),
-            no_topic=Value(None, output_field=CharField()),
-            no_mute=Value(None, output_field=DateTimeField()),
-            no_terms=Value(None, output_field=JSONField()),
-        )
+        .annotate(kind=Value(DISLIKED), no_subscription=NO_SUBSCRIPTION, no_rule=NO_RULE,
+                  no_topic=NO_TOPIC, no_mute=NO_MUTE, no_terms=NO_TERMS)
         .values_list(
-            "kind",
-            "subscriber_id",
-            "no_subscription",
-            "no_rule",
-            "no_topic",
-            "no_mute",
-            "paper_id",
-            "no_terms",
+            "kind", "subscriber_id", "no_subscription", "no_rule", "no_topic", "no_mute",
+            "paper_id", "no_terms",
         )
-    )
-    if corpus_since is None:
-        return matches.union(dislikes, all=True)
-    recent = (
-        papers_visible_since(corpus_since)
+    )  # fmt: skip
+
+
+def _corpus_row(since: datetime):
+    return (
+        papers_visible_since(since)
         .order_by()
         .annotate(kind=Value(CORPUS))
         .values("kind")
-        .annotate(
-            count=Count("pk"),
-            no_subscription=Value(None, output_field=IntegerField()),
-            no_rule=Value("", output_field=CharField()),
-            no_topic=Value(None, output_field=CharField()),
-            changed=Max("text_changed_at"),
-            last=Max("pk"),
-            no_terms=Value(None, output_field=JSONField()),
-        )
+        .annotate(count=Count("pk"), no_subscription=NO_SUBSCRIPTION, no_rule=NO_RULE,
+                  no_topic=NO_TOPIC, changed=Max("text_changed_at"), last=Max("pk"),
+                  no_terms=NO_TERMS)
         .values_list(
-            "kind",
-            "count",
-            "no_subscription",
-            "no_rule",
-            "no_topic",
-            "changed",
-            "last",
+            "kind", "count", "no_subscription", "no_rule", "no_topic", "changed", "last",
             "no_terms",
         )
-    )
-    return matches.union(dislikes, recent, all=True)
+    )  # fmt: skip
 
 
 def _cards_and_scores(paper_ids: set[int], now: datetime):

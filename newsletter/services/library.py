@@ -8,7 +8,7 @@ from django.db import transaction
 from core.text import title_key
 from newsletter.models import LibraryEntry, Subscriber
 from newsletter.personal.library import MAX_ENTRIES, LibraryError, LibraryRecord, library_read
-from newsletter.services.feedback import taste_changed
+from newsletter.services.feedback import taste_mark_changed
 from papers.models import Paper
 
 
@@ -92,7 +92,7 @@ def library_import(
             )
         LibraryEntry.objects.bulk_create(entries, batch_size=1000)
         if entries:
-            taste_changed(subscriber)
+            taste_mark_changed(subscriber)
     return report
 
 
@@ -103,7 +103,7 @@ def library_remove(*, subscriber: Subscriber, entry_ids: list[int] | None = None
         entries = entries.filter(pk__in=entry_ids)
     removed, _ = entries.delete()
     if removed:
-        taste_changed(subscriber)
+        taste_mark_changed(subscriber)
     return removed
 
 

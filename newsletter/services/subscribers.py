@@ -1,5 +1,6 @@
-"""What subscribers do: sign up, confirm, change their topics and schedule, pause, leave, take
-their data, and what editors and the ESP do to them (suppress)."""
+"""What subscribers do: sign up, confirm, change their topics and schedule, pause, leave; and
+what editors and the ESP do to them (suppress). Their data to take away is a read
+(`selectors.subscriber_export`)."""
 
 from datetime import datetime
 
@@ -147,47 +148,6 @@ def subscriber_resume(*, subscriber: Subscriber) -> bool:
 def subscriber_delete(*, subscriber: Subscriber) -> None:
     """Erase the subscriber and everything that hangs off them (subscriptions, history)."""
     subscriber.delete()
-
-
-def subscriber_export(*, subscriber: Subscriber) -> dict:
-    """Everything stored about a subscriber, for "download my data"."""
-    return {
-        "email": subscriber.email,
-        "status": subscriber.status,
-        "frequency": subscriber.frequency,
-        "send_weekday": subscriber.get_send_weekday_display(),
-        "send_hour": subscriber.send_hour,
-        "timezone": subscriber.timezone,
-        "min_upvotes": subscriber.min_upvotes,
-        "max_papers": subscriber.max_papers,
-        "created_at": subscriber.created_at.isoformat(),
-        "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else None,
-        "unsubscribed_at": (
-            subscriber.unsubscribed_at.isoformat() if subscriber.unsubscribed_at else None
-        ),
-        "subscriptions": [
-            {
-                "rule": s.rule,
-                "topic": s.topic.name if s.topic_id else None,
-                "created_at": s.created_at.isoformat(),
-                "muted_until": s.muted_until.isoformat() if s.muted_until else None,
-            }
-            for s in subscriber.subscriptions.select_related("topic")
-        ],
-        "feedback": [
-            {
-                "paper": f.paper.title,
-                "arxiv_id": f.paper.arxiv_id,
-                "verdict": "like" if f.verdict > 0 else "dislike",
-                "at": f.updated_at.isoformat(),
-            }
-            for f in subscriber.feedback.select_related("paper")
-        ],
-        "library": [
-            {"title": e.title, "arxiv_id": e.arxiv_id, "doi": e.doi, "source": e.source}
-            for e in subscriber.library.all()
-        ],
-    }
 
 
 def subscribers_suppress(

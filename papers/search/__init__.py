@@ -17,10 +17,10 @@ analyzer (core/text.py): a search finds the papers that a rule with the same tex
 from papers.search.engines import SearchQuery, parse_query
 from papers.search.index import (
     Entry,
-    index_papers,
-    index_pending,
     index_rebuild,
     index_saved_paper,
+    papers_index,
+    papers_index_pending,
     papers_unindexed,
 )
 from papers.search.results import SearchResults, search_papers
@@ -29,10 +29,10 @@ __all__ = [
     "Entry",
     "SearchQuery",
     "SearchResults",
-    "index_papers",
-    "index_pending",
     "index_rebuild",
     "index_saved_paper",
+    "papers_index",
+    "papers_index_pending",
     "papers_unindexed",
     "parse_query",
     "search_papers",

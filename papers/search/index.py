@@ -124,7 +124,7 @@ def _tsvector(parts) -> str:
     return " ".join(f"{lexeme(term)}:{','.join(at)}" for term, at in positions.items())
 
 
-def index_papers(paper_ids: Iterable[int]) -> int:
+def papers_index(paper_ids: Iterable[int]) -> int:
     """Write the index entries of these papers (the ones that still exist); how many."""
     ids = list(dict.fromkeys(paper_ids))
     written = 0
@@ -140,13 +140,13 @@ def papers_unindexed() -> QuerySet:
     )
 
 
-def index_pending(*, progress: Callable[[int, int], None] | None = None) -> int:
+def papers_index_pending(*, progress: Callable[[int, int], None] | None = None) -> int:
     """Index every paper that needs it, a batch at a time; how many. `progress(done, total)`
     is called after each batch. A paper that changes meanwhile waits for the next call."""
     ids = list(papers_unindexed().order_by("pk").values_list("pk", flat=True))
     done = 0
     for start in range(0, len(ids), INDEX_BATCH):
-        done += index_papers(ids[start : start + INDEX_BATCH])
+        done += papers_index(ids[start : start + INDEX_BATCH])
         if progress:
             progress(min(start + INDEX_BATCH, len(ids)), len(ids))
     return done
@@ -159,7 +159,7 @@ def index_rebuild(*, progress: Callable[[int, int], None] | None = None) -> int:
             for table in _tables():
                 cursor.execute(f"DELETE FROM {table}")
         Paper.objects.update(search_indexed_at=None)
-    return index_pending(progress=progress)
+    return papers_index_pending(progress=progress)
 
 
 def _tables() -> tuple[str, ...]:
@@ -242,4 +242,4 @@ def _write_sqlite(cursor, shown: list[Entry], featured, hidden) -> None:
 def index_saved_paper(sender, instance: Paper, raw: bool = False, **kwargs) -> None:
     """post_save: a paper saved one at a time (the admin, a test) is searchable at once."""
     if not raw:
-        index_papers([instance.pk])
+        papers_index([instance.pk])

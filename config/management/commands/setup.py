@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandParser
 
 from config.setup import setup_run
-from papers.search import index_pending
+from papers.search import papers_index_pending
 
 
 class Command(BaseCommand):
@@ -25,5 +25,5 @@ class Command(BaseCommand):
         report = setup_run(reset_schedules=options["reset_schedules"])
         for line in report.lines:
             self.stdout.write(line)
-        indexed = index_pending()
+        indexed = papers_index_pending()
         self.stdout.write(f"Search index: {indexed:,} new or changed papers indexed")

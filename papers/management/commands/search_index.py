@@ -7,7 +7,7 @@ does), or with --rebuild every paper again, as after a change to the analyzer.
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from papers.search import index_pending, index_rebuild, papers_unindexed
+from papers.search import index_rebuild, papers_index_pending, papers_unindexed
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             if options["rebuild"]:
                 count = index_rebuild(progress=progress)
             else:
-                count = index_pending(progress=progress)
+                count = papers_index_pending(progress=progress)
         left = papers_unindexed().count()
         self.stdout.write(
             f"Indexed {count:,} paper{'s' if count != 1 else ''} for search"
