@@ -11,6 +11,7 @@ from django.db.models import F, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from core.addresses import canonical_or_same
 from core.query import Document, Query, QueryError, document, parse
 from core.query.parser import MAX_CLAUSES
 from core.text import fold_accents
@@ -20,6 +21,11 @@ from papers.models import Organization, Paper
 from papers.selectors import listed_since
 
 PREVIEW_FIELDS = ("title", "abstract", "authors", "organization__handle", "organization__name")
+
+
+def subscriber_by_address(address: str) -> Subscriber | None:
+    """The subscriber with this mailbox, however it is spelled (case, Unicode, IDNA)."""
+    return Subscriber.objects.filter(email__iexact=canonical_or_same(address)).first()
 
 
 def recent_papers(days: int) -> QuerySet:

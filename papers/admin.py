@@ -15,7 +15,7 @@ from papers.models import (
     Paper,
     UpvoteObservation,
 )
-from papers.search import papers_index
+from papers.services.curation import papers_curate
 from papers.services.feeds import feed_schedule_sync
 
 
@@ -48,11 +48,17 @@ class UpvoteHistoryInline(admin.TabularInline):
 URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
-def _set_flag(request, queryset, field: str, value: bool, verb: str) -> None:
-    ids = list(queryset.values_list("pk", flat=True))
-    count = Paper.objects.filter(pk__in=ids).update(**{field: value})
-    papers_index(ids)  # search leaves hidden papers out and ranks featured ones first
-    messages.success(request, f"{verb} {count} paper{'s' if count != 1 else ''}.")
+def _curation(name: str, flag: str, value: bool, verb: str, description: str):
+    """The admin action `name`: set a curation flag on the selected papers."""
+
+    @admin.action(description=description)
+    def act(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        count = papers_curate(paper_ids=ids, flag=flag, value=value)
+        messages.success(request, f"{verb} {count} paper{'s' if count != 1 else ''}.")
+
+    act.__name__ = name
+    return act
 
 
 @admin.register(Paper)
@@ -98,7 +104,12 @@ class PaperAdmin(admin.ModelAdmin):
     )
     inlines = (UpvoteHistoryInline,)
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
-    actions = ("hide", "unhide", "feature", "unfeature")
+    actions = (
+        _curation("hide", "hidden", True, "Hid", "Hide selected papers from the site and digests"),
+        _curation("unhide", "hidden", False, "Unhid", "Unhide selected papers"),
+        _curation("feature", "featured", True, "Featured", "Feature selected papers"),
+        _curation("unfeature", "featured", False, "Unfeatured", "Unfeature selected papers"),
+    )
 
     def save_model(self, request, obj: Paper, form, change: bool) -> None:
         # An edited text is matched and indexed for search again.
@@ -115,23 +126,6 @@ class PaperAdmin(admin.ModelAdmin):
         if not paper.arxiv_id:
             return "—"
         return format_html('<a href="{}" rel="noopener">{}</a>', paper.arxiv_url, paper.arxiv_id)
-
-    @admin.action(description="Hide selected papers from the site and digests")
-    def hide(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _set_flag(request, queryset, "hidden", True, "Hid")
-
-    @admin.action(description="Unhide selected papers")
-    def unhide(self, request: HttpRequest, queryset: QuerySet) -> None:
-        # Hidden papers are never matched: the matching sweep picks them up now.
-        _set_flag(request, queryset, "hidden", False, "Unhid")
-
-    @admin.action(description="Feature selected papers")
-    def feature(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _set_flag(request, queryset, "featured", True, "Featured")
-
-    @admin.action(description="Unfeature selected papers")
-    def unfeature(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _set_flag(request, queryset, "featured", False, "Unfeatured")
 
 
 @admin.register(Organization)

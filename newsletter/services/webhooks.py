@@ -11,8 +11,8 @@ import json
 from anymail.signals import AnymailTrackingEvent, EventType, RejectReason
 from django.db import IntegrityError, transaction
 
-from core.addresses import canonical_or_same
 from newsletter.models import DeliveryEvent, Digest, Subscriber
+from newsletter.selectors import subscriber_by_address
 from newsletter.services.subscribers import subscriber_unsubscribe, subscribers_suppress
 
 HARD_REJECT_REASONS = {RejectReason.BOUNCED, RejectReason.INVALID}
@@ -21,11 +21,7 @@ HARD_REJECT_REASONS = {RejectReason.BOUNCED, RejectReason.INVALID}
 def delivery_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> DeliveryEvent | None:
     """Store the event and act on it; None if this event was already received."""
     recipient = (event.recipient or "").strip()
-    subscriber = (
-        Subscriber.objects.filter(email__iexact=canonical_or_same(recipient)).first()
-        if recipient
-        else None
-    )
+    subscriber = subscriber_by_address(recipient) if recipient else None
     digest = None
     if event.message_id:
         digest = Digest.objects.filter(esp_message_id=str(event.message_id)).first()

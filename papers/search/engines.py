@@ -14,9 +14,10 @@ condition beside it (`conditions()`). A query with no clause of the first kind i
 upvotes alone.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from core.query import Clause, Query, Term, parse
+from core.query import Clause, Query, parse
 
 # The index's columns for each field of the query language, per database.
 FTS5_COLUMNS = {
@@ -103,32 +104,31 @@ def _names_in(clause: Clause) -> bool:
     return any(term.field in NAME_FIELDS for term in clause.terms)
 
 
-def _alternatives(term: Term) -> list[tuple[str, ...]]:
-    """A term as the index holds it: its words in a row, or written as one ("visionlanguag")."""
-    return [term.words, (term.joined,)] if term.joined else [term.words]
+def _alternatives(clause: Clause, fields=None) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(field, words) of each way the index may hold a clause's terms (those of `fields`, when
+    given): a term's words in a row, or written as one ("visionlanguag")."""
+    for term in clause.terms:
+        if fields is None or term.field in fields:
+            yield term.field, term.words
+            if term.joined:
+                yield term.field, (term.joined,)
 
 
 def _fts5_clause(clause: Clause, fields=None) -> str:
-    alternatives = []
-    for term in clause.terms:
-        if fields is not None and term.field not in fields:
-            continue
-        columns = FTS5_COLUMNS[term.field]
-        for words in dict.fromkeys(_alternatives(term)):
-            phrase = '"' + " ".join(words) + '"'
-            alternatives.append(f"{columns}: {phrase}" if columns else phrase)
-    return "(" + " OR ".join(dict.fromkeys(alternatives)) + ")"
+    def alternative(field: str, words: tuple[str, ...]) -> str:
+        phrase = '"' + " ".join(words) + '"'
+        return f"{FTS5_COLUMNS[field]}: {phrase}" if FTS5_COLUMNS[field] else phrase
+
+    found = (alternative(*each) for each in _alternatives(clause, fields))
+    return "(" + " OR ".join(dict.fromkeys(found)) + ")"
 
 
 def _tsquery_clause(clause: Clause, fields=None) -> str:
-    alternatives = []
-    for term in clause.terms:
-        if fields is not None and term.field not in fields:
-            continue
-        weight = TSQUERY_WEIGHTS[term.field]
-        for words in _alternatives(term):
-            alternatives.append(" <-> ".join(lexeme(word) + weight for word in words))
-    return "(" + " | ".join(dict.fromkeys(alternatives)) + ")"
+    found = (
+        " <-> ".join(lexeme(word) + TSQUERY_WEIGHTS[field] for word in words)
+        for field, words in _alternatives(clause, fields)
+    )
+    return "(" + " | ".join(dict.fromkeys(found)) + ")"
 
 
 def _sqlite_condition(clause: Clause, id_column: str) -> tuple[str, list]:

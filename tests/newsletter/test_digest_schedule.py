@@ -1,13 +1,9 @@
 """When a digest falls due: daily at the subscriber's hour in their zone, or weekly on their day."""
 
-import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.management import call_command
-from django_celery_beat.models import PeriodicTask
 
-from config.celery import app
 from newsletter.models import Digest, Subscriber
 from newsletter.services.schedule import (
     digests_schedule,
@@ -99,16 +95,6 @@ def test_active_subscribers_from_before_digests_are_scheduled(make_subscriber):
     subscriber.refresh_from_db()
     assert subscriber.next_digest_at == utc(2026, 11, 24, 8)
     assert not Digest.objects.exists()
-
-
-@pytest.mark.django_db
-def test_send_what_is_due_is_a_periodic_task_that_setup_writes():
-    call_command("setup", stdout=io.StringIO())
-    task = PeriodicTask.objects.get(name="Send due digests")
-    assert task.task == "newsletter.tasks.send_due_digests"
-    assert (task.interval.every, task.interval.period) == (5, "minutes")
-    assert task.task in app.tasks
-    assert "newsletter.tasks.send_digest_batch" in app.tasks
 
 
 def test_no_send_time_is_more_than_a_week_away():

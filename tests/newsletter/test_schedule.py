@@ -1,3 +1,5 @@
+"""The newsletter's periodic tasks are declared once and written by `manage.py setup`."""
+
 import io
 
 import pytest
@@ -9,9 +11,20 @@ from config.celery import app
 pytestmark = pytest.mark.django_db
 
 
-def test_the_matching_sweep_is_a_periodic_task_that_setup_writes():
+@pytest.mark.parametrize(
+    ("name", "task", "minutes"),
+    [
+        ("Match new and changed papers", "newsletter.tasks.match_unmatched_papers", 10),
+        ("Send due digests", "newsletter.tasks.send_due_digests", 5),
+    ],
+)
+def test_each_periodic_task_is_written_by_setup(name, task, minutes):
     call_command("setup", stdout=io.StringIO())
-    task = PeriodicTask.objects.get(name="Match new and changed papers")
-    assert task.task == "newsletter.tasks.match_unmatched_papers"
-    assert (task.interval.every, task.interval.period) == (10, "minutes")
-    assert task.task in app.tasks
+    periodic = PeriodicTask.objects.get(name=name)
+    assert periodic.task == task
+    assert (periodic.interval.every, periodic.interval.period) == (minutes, "minutes")
+    assert periodic.task in app.tasks
+
+
+def test_each_batch_of_a_send_is_a_task_of_its_own():
+    assert "newsletter.tasks.send_digest_batch" in app.tasks

@@ -33,6 +33,14 @@ def arxiv_rss(*items: str, title: str = "cs updates on arXiv.org") -> bytes:
     ).encode()
 
 
+def assert_agrees_with_feedparser(path) -> None:
+    """arXiv's streaming reader and the generic one (feedparser) read the same papers."""
+    ours, theirs = read(arxiv, path), read(feed, path)
+    assert [(r.arxiv_id, r.title, r.authors) for r in ours] == [
+        (r.arxiv_id, r.title, r.authors) for r in theirs
+    ]
+
+
 class TestArxivRss:
     def test_a_whole_day_has_1504_items_with_1504_distinct_ids(self, shared):
         records = read(arxiv, shared / "feeds" / "arxiv-rss-all-2024-11-28.xml")
@@ -78,11 +86,7 @@ class TestArxivRss:
         assert record.published_on is None
 
     def test_the_streaming_reader_agrees_with_feedparser_on_the_real_day(self, shared):
-        path = shared / "feeds" / "arxiv-rss-all-2024-11-28.xml"
-        ours, theirs = read(arxiv, path), read(feed, path)
-        assert [(r.arxiv_id, r.title, r.authors) for r in ours] == [
-            (r.arxiv_id, r.title, r.authors) for r in theirs
-        ]
+        assert_agrees_with_feedparser(shared / "feeds" / "arxiv-rss-all-2024-11-28.xml")
 
     def test_an_error_channel_with_no_items_is_an_error_not_zero_papers(self):
         data = arxiv_rss(title="Error: invalid archive specified")
@@ -106,11 +110,7 @@ class TestArxivAtom:
         assert first.announce_type is None
 
     def test_the_api_and_feedparser_agree(self, shared):
-        path = shared / "feeds" / "arxiv-api-query.xml"
-        ours, theirs = read(arxiv, path), read(feed, path)
-        assert [(r.arxiv_id, r.title, r.authors) for r in ours] == [
-            (r.arxiv_id, r.title, r.authors) for r in theirs
-        ]
+        assert_agrees_with_feedparser(shared / "feeds" / "arxiv-api-query.xml")
 
     def test_an_api_error_entry_is_an_error(self):
         data = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">

@@ -10,9 +10,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from core.addresses import canonical_or_same
-from newsletter.models import Subscriber
 from newsletter.personal.library import FORMATS, MAX_BYTES, LibraryError
+from newsletter.selectors import subscriber_by_address
 from newsletter.services.library import library_import
 
 SHOWN = {"arxiv": "matched by arXiv id", "title": "matched by title", "new": "not stored here",
@@ -30,9 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        subscriber = Subscriber.objects.filter(
-            email__iexact=canonical_or_same(options["email"])
-        ).first()
+        subscriber = subscriber_by_address(options["email"])
         if subscriber is None:
             raise CommandError(f"No subscriber has the address {options['email']!r}.")
         name = options["file"]

@@ -10,9 +10,8 @@ from datetime import date, datetime, time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from core.addresses import canonical_or_same
-from newsletter.models import Subscriber
 from newsletter.personal.training import reader_ranking
+from newsletter.selectors import subscriber_by_address
 
 
 class Command(BaseCommand):
@@ -27,9 +26,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        subscriber = Subscriber.objects.filter(
-            email__iexact=canonical_or_same(options["email"])
-        ).first()
+        subscriber = subscriber_by_address(options["email"])
         if subscriber is None:
             raise CommandError(f"No subscriber has the address {options['email']!r}.")
         if not 1 <= options["limit"] <= 1000:
