@@ -21,6 +21,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
 from core.query import Clause, Document, Query, Term
+from core.query.document import LAZY_FIELDS
 
 # A posting packs (rule number, clause number) into one int. A subscription's rule can join a
 # topic's: 2 x parser.MAX_CLAUSES (12) included clauses at most, within 2 ** 5.
@@ -61,6 +62,7 @@ class Matcher:
         self.vetoes: dict[str, dict[Hashable, list[int]]] = defaultdict(lambda: defaultdict(list))
         for key, rule in rules:
             self._add(key, rule)
+        self.lazy = (set(self.hits) | set(self.vetoes)) & LAZY_FIELDS
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -69,10 +71,12 @@ class Matcher:
         """The keys of every rule the document matches."""
         hits: set[int] = set()
         vetoed: set[int] = set()
+        for name in self.lazy:  # a field some rule names, left for later by the document
+            document.prepare(name)
         words, pairs = document.words, document.pairs
         for postings, found in ((self.hits, hits), (self.vetoes, vetoed)):
             for field, index in postings.items():  # the fields some rule names: often one
-                for keys in (words[field], pairs[field]):
+                for keys in (words.get(field), pairs.get(field)):
                     if keys:
                         found.update(*map(index.__getitem__, index.keys() & keys))
         satisfied = Counter(map(operator.rshift, hits, itertools.repeat(CLAUSE_BITS)))

@@ -6,7 +6,6 @@ queries and papers, so both sides always agree.
 """
 
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.text import analyze, terms
@@ -18,21 +17,7 @@ words = terms  # the terms of a text, in order: what a query's word or phrase be
 # A document's fields: `text` (title and abstract), `title`, `abstract`, `author` (one run per
 # author) and `org` (the organization's handle and name).
 FIELDS = ("text", "title", "abstract", "author", "org")
-
-
-class _PerField(dict):
-    """A field's distinct terms or pairs, worked out the first time a query asks for that field:
-    most queries name one field, and an abstract is most of a paper's text."""
-
-    __slots__ = ("build",)
-
-    def __init__(self, build: Callable[[str], frozenset]) -> None:
-        super().__init__()
-        self.build = build
-
-    def __missing__(self, name: str) -> frozenset:
-        value = self[name] = self.build(name)
-        return value
+LAZY_FIELDS = frozenset(("abstract",))  # most of a paper's text, and few queries name it
 
 
 @dataclass(frozen=True)
@@ -43,13 +28,24 @@ class Document:
     fields: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     joined: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
     # Each field's distinct terms (joined forms included) and pairs of adjacent terms: most terms
-    # are answered by a membership test, and a phrase by its pairs before any scan.
+    # are answered by a membership test, and a phrase by its pairs before any scan. Those of the
+    # abstract, most of a paper's text and seldom asked for alone, are worked out when first
+    # asked for (`prepare`).
     words: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     pairs: dict[str, frozenset[tuple[str, str]]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "words", _PerField(self._words))
-        object.__setattr__(self, "pairs", _PerField(self._pairs))
+        eager = [name for name in self.fields if name not in LAZY_FIELDS]
+        object.__setattr__(self, "words", {name: self._words(name) for name in eager})
+        object.__setattr__(self, "pairs", {name: self._pairs(name) for name in eager})
+
+    def prepare(self, name: str) -> frozenset[str]:
+        """A field's terms and pairs, worked out now if they were left for later; its terms."""
+        found = self.words.get(name)
+        if found is None:
+            found = self.words[name] = self._words(name)
+            self.pairs[name] = self._pairs(name)
+        return found
 
     def _words(self, name: str) -> frozenset[str]:
         runs = self.fields.get(name, ())
@@ -64,13 +60,16 @@ class Document:
         return self.fields.get(name, ())
 
     def has(self, name: str, word: str) -> bool:
-        return word in self.words[name]
+        found = self.words.get(name)
+        return word in (found if found is not None else self.prepare(name))
 
     def has_pair(self, name: str, first: str, second: str) -> bool:
+        if name not in self.pairs:
+            self.prepare(name)
         return (first, second) in self.pairs[name]
 
     def vocabulary(self) -> set[str]:
-        return set().union(*(self.words[name] for name in self.fields))
+        return set().union(*(self.prepare(name) for name in self.fields))
 
 
 def document(

@@ -1,6 +1,6 @@
-"""Assembly: what goes into a batch of digests (the shape is newsletter/content.py): a section per topic the subscriber follows, each with its
-matched papers not sent before (at least the subscriber's minimum upvotes), then "Also trending"
-when there is room.
+"""Assembly: what goes into a batch of digests (their shape is newsletter/content.py): a section
+per topic the subscriber follows, each with its matched papers not sent before (at least the
+subscriber's minimum upvotes), then "Also trending" when there is room.
 
 Papers are allotted to sections so that every topic with matches gets a slot before any topic
 gets a second; the slots left go by rank (featured first, then the trending score). A paper that

@@ -9,7 +9,7 @@ A batch (a list of subscriber ids) runs in five queries, whatever its size:
 3. and 4. read the matches (with the readers' 👎, and for a batch with personal rankings
    whether the recent papers changed: one UNION query), then their papers with the papers'
    upvote history (assembly.py); when the recent papers changed, one more query reads their
-   text for the rankings, once per worker process (personal/service.py);
+   text for the rankings, once per worker process (personal/training.py);
 5. record every outcome in one bulk UPDATE: sent (with Message-ID and ESP id), empty, failed,
    or pending again with a later `next_attempt_at` (a transient error, retried with
    exponential backoff by the next "send what is due").

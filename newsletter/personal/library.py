@@ -3,7 +3,7 @@ Face paper pages), a BibTeX or RIS file (Zotero, Mendeley, Google Scholar), or a
 
 `library_read` knows the formats and returns plain records (title, abstract, arXiv id, DOI) or
 raises `LibraryError` naming the line; it never touches the database. `library_import` (in
-service.py) deduplicates and stores them.
+newsletter/services/library.py) deduplicates and stores them.
 """
 
 import csv

@@ -7,7 +7,7 @@ A model is kept as its most weighted terms and its bias (`TrainedModel`), never 
 it outlives the features it was trained with: a run fits its features once (`Features.fit`,
 over the recent papers) and scores any stored model against them by term.
 
-Pure computation: no ORM here (service.py reads and writes the database).
+Pure computation: no ORM here (training.py reads and writes the database).
 """
 
 import zlib
