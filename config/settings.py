@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.middleware.DropControlCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -250,7 +251,10 @@ STORAGES = {
 
 if not DEBUG:
     HTTPS = SITE_URL.startswith("https://")
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXIES:
+        # Only a proxy sets X-Forwarded-Proto (it overwrites what a client sent); without
+        # trusted proxies, a client writing "https" there is not believed.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=HTTPS)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     # A site served over https says so to browsers (HSTS, a year by default) and redirects

@@ -53,6 +53,10 @@ _local = threading.local()
 TITLE_KEY_MAX = 500
 NOT_ALPHANUMERIC_RE = re.compile(r"[\W_]+")
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# What no page, feed or database should carry: control characters (C0, DEL and C1; XML 1.0
+# refuses most of them, so a feed with one cannot be written) and the two noncharacters XML
+# refuses. Tab, line feed and carriage return are white space, kept as such.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def fold(text: str) -> str:
@@ -206,13 +210,23 @@ def surface_words(text: str, wanted: set[str] | frozenset[str]) -> dict[str, str
 def clean_text(text: str) -> str:
     """Collapse runs of white space (feeds wrap titles and abstracts over several lines).
 
-    NUL characters go too: JSON may carry them and PostgreSQL refuses them in text.
+    Control characters go too (`without_controls`): JSON may carry NUL, which PostgreSQL
+    refuses, and a title with U+0001 could not be written into an Atom feed.
     """
-    # Most text is clean: skip the copy. isprintable() is False for every white space character
-    # but the plain space, and for NUL.
+    # Most text is clean: skip the copy. isprintable() is False for every white space and
+    # control character but the plain space.
     if text.isprintable() and "  " not in text:
         return text.strip()
-    return " ".join(without_surrogates(text.replace("\x00", "")).split())
+    return " ".join(without_controls(text).split())
+
+
+def without_controls(text: str) -> str:
+    """`text` without control characters and XML's noncharacters, its lone surrogates U+FFFD
+    (white space is kept): what a query, a form field or a stored text must never carry to a
+    page, a feed or the database."""
+    if text.isprintable():
+        return text
+    return without_surrogates(CONTROL_RE.sub("", text))
 
 
 def without_surrogates(text: str) -> str:

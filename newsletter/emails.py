@@ -16,6 +16,7 @@ is immutable and holds everything the card shows), so an edited paper gets a new
 import functools
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote, urlsplit
@@ -141,12 +142,16 @@ def send_confirmation(subscriber: Subscriber) -> None:
 
 
 # Anyone can type anything as a rule for any address, so the recap never shows what a mail client
-# would make a link of: a scheme, an address, a domain ("cheap-pills.example").
+# would make a link of: a scheme, an address, a domain ("cheap-pills.example"), in any spelling
+# a client reads as one: full-width and other compatibility forms (NFKC folds them), and the
+# ideographic full stops IDNA takes for dots (U+3002, U+FF0E, U+FF61, U+FE52).
 LINK_LIKE_RE = re.compile(r"://|@|\bwww\.|[\w-]\.[a-z]{2,}\b", re.IGNORECASE)
+IDNA_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": ".", "\ufe52": "."})
 
 
 def recap_text(topic: str) -> str:
-    if LINK_LIKE_RE.search(topic):
+    folded = unicodedata.normalize("NFKC", topic).translate(IDNA_DOTS)
+    if LINK_LIKE_RE.search(folded):
         return "a topic with a link-like word (see it on your manage page)"
     return topic
 

@@ -22,12 +22,44 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import http_date
+from django.views.decorators.http import require_safe
 
+from core.text import without_controls
 from papers.models import Paper
 from papers.selectors import trending_now
 
 ENTRIES = 50
-FORMATS = {"atom": Atom1Feed, "rss": Rss201rev2Feed}
+
+
+def _writable(value):
+    """A feed's or an entry's field as XML 1.0 can carry it: text without control characters
+    (a title stored before they were dropped, or typed in the admin, must not break a feed)."""
+    if isinstance(value, str):
+        return without_controls(value)
+    if isinstance(value, list | tuple):
+        return [_writable(part) for part in value]
+    return value
+
+
+class _Writable:
+    """A feed generator that drops what XML cannot carry from every field it is given."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*map(_writable, args), **{k: _writable(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*map(_writable, args), **{k: _writable(v) for k, v in kwargs.items()})
+
+
+class AtomFeed(_Writable, Atom1Feed):
+    pass
+
+
+class RssFeed(_Writable, Rss201rev2Feed):
+    pass
+
+
+FORMATS = {"atom": AtomFeed, "rss": RssFeed}
 
 
 class PaperFeed(Feed):
@@ -135,8 +167,9 @@ def conditional_feed(view: Callable[..., HttpResponse], *, private: bool = False
 
 def feed_view(feed_class: type[PaperFeed], kind: str, *, private: bool = False):
     """A view for one feed class in one format: a fresh feed object per request (they keep the
-    request), with conditional GET."""
+    request), with conditional GET; GET and HEAD only (405 otherwise, TRACE included)."""
 
+    @require_safe
     def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return feed_class(kind)(request, *args, **kwargs)
 

@@ -1,6 +1,7 @@
 """What a hostile paper or visitor could try: markup in titles, and pages that must not leak."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,70 @@ def test_the_preview_json_is_json_not_html(client, evil_paper):
 def test_a_javascript_code_link_is_not_rendered_as_a_link(client, evil_paper):
     page = client.get(f"/papers/{evil_paper.pk}/").content.decode()
     assert 'href="javascript:' not in page
+
+
+# -- Smaller holes (hardening 2, item 7) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "evil。com", "evil．com", "evil｡com", "evil﹒com", "ｅｖｉｌ．ｃｏｍ", "cheap-pills．example",
+        "spam․org", "mail me＠x", "ｈｔｔｐ：／／x", "ｗｗｗ。spam",
+    ],
+)  # fmt: skip
+def test_the_recap_folds_every_spelling_a_mail_client_reads_as_a_link(rule):
+    from newsletter.emails import recap_text
+
+    assert recap_text(rule) == "a topic with a link-like word (see it on your manage page)"
+
+
+@pytest.mark.parametrize("rule", ["quantization", "LLM 4-bit", "vision-language", "état de l'art"])
+def test_the_recap_keeps_a_plain_topic(rule):
+    from newsletter.emails import recap_text
+
+    assert recap_text(rule) == rule
+
+
+@pytest.mark.parametrize(
+    "url", ["/feeds/trending.atom", "/feeds/rule.rss?q=llm", "/feeds/topics/q.atom", "/feeds/"]
+)
+@pytest.mark.parametrize("method", ["trace", "put", "delete", "patch"])
+def test_feeds_answer_only_get_and_head(client, url, method):
+    Topic.objects.create(name="Q", slug="q", rule="quantization")
+    response = getattr(client, method)(url)
+    assert response.status_code == 405
+    assert set(response["Allow"].split(", ")) == {"GET", "HEAD"}
+
+
+def _is_secure(tmp_path, proxies: str, header: str) -> str:
+    """Whether a production site (DEBUG off, an https SITE_URL) takes a request with this
+    X-Forwarded-Proto for https."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup();"
+        "from django.test import RequestFactory;"
+        f"print(RequestFactory().get('/', HTTP_X_FORWARDED_PROTO={header!r}).is_secure())"
+    )
+    env = {
+        **os.environ, "DEBUG": "0", "SECRET_KEY": "x" * 60, "SITE_URL": "https://p.example.org",
+        "ALLOWED_HOSTS": "p.example.org", "TRUSTED_PROXIES": proxies,
+        "DJANGO_SETTINGS_MODULE": "config.settings", "PAPERWIRE_VAR_DIR": str(tmp_path),
+        "STATIC_ROOT": str(tmp_path / "static"), "DATABASE_URL": f"sqlite:///{tmp_path}/db",
+    }  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.mark.process
+def test_x_forwarded_proto_is_believed_only_behind_trusted_proxies(tmp_path):
+    assert _is_secure(tmp_path, "0", "https") == "False"
+    assert _is_secure(tmp_path, "1", "https") == "True"
+    assert _is_secure(tmp_path, "1", "http") == "False"

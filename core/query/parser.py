@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from core.query.document import Document, words
-from core.text import joined_form, plural_variant
+from core.text import joined_form, plural_variant, without_controls
 
 MAX_LENGTH = 300
 MAX_CLAUSES = 12
@@ -122,6 +122,7 @@ def parse(text: str, *, lenient: bool = False) -> Query:
 
 class _Parser:
     def __init__(self, text: str, lenient: bool) -> None:
+        text = without_controls(text)  # never shown back, nor written into a feed
         if lenient:
             text = text[:MAX_LENGTH]
         self.text, self.lenient = text, lenient

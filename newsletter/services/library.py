@@ -11,6 +11,8 @@ from newsletter.personal.library import MAX_ENTRIES, LibraryError, LibraryRecord
 from newsletter.services.feedback import taste_mark_changed
 from papers.models import Paper
 
+IDENTITY_MAX = LibraryEntry._meta.get_field("identity").max_length
+
 
 @dataclass
 class ImportLine:
@@ -65,6 +67,7 @@ def library_import(
         for record in read.records:
             paper = by_arxiv.get(record.arxiv_id) or by_title.get(title_key(record.title))
             identity = f"arxiv:{paper[1]}" if paper and paper[1] else record.identity
+            identity = identity[:IDENTITY_MAX]  # compared as it is stored
             if identity in known:
                 report.lines.append(ImportLine(record, "duplicate"))
                 continue
@@ -77,7 +80,7 @@ def library_import(
                 LibraryEntry(
                     subscriber=subscriber,
                     paper_id=paper[0] if paper else None,
-                    identity=identity[:300],
+                    identity=identity,
                     arxiv_id=record.arxiv_id or ((paper[1] or "") if paper else ""),
                     doi=record.doi,
                     title=record.title or (paper[2] if paper else ""),

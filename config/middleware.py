@@ -1,0 +1,25 @@
+"""The site's own middleware."""
+
+from django.http import HttpRequest, QueryDict
+
+from core.text import without_controls
+
+
+class DropControlCharacters:
+    """Query parameters without control characters (and XML's noncharacters): no page, feed or
+    JSON answer ever shows one back or tries to write one into XML (an Atom feed with U+0001
+    cannot be written). Most query strings are plain: they are left as they are."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if "%" in request.META.get("QUERY_STRING", "") and not all(
+            (key + value).isprintable() for key, value in request.GET.items()
+        ):
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(without_controls(key), [without_controls(v) for v in values])
+            cleaned._mutable = False
+            request.GET = cleaned
+        return self.get_response(request)
