@@ -313,6 +313,9 @@ PAPERS_FETCH_DEADLINE = float(os.environ.get("PAPERS_FETCH_DEADLINE", "60"))
 PAPERS_FETCH_MAX_BYTES = int(os.environ.get("PAPERS_FETCH_MAX_BYTES", str(200 * 1024 * 1024)))
 PAPERS_FETCH_MAX_REDIRECTS = int(os.environ.get("PAPERS_FETCH_MAX_REDIRECTS", "5"))
 PAPERS_FETCH_RETRIES = int(os.environ.get("PAPERS_FETCH_RETRIES", "3"))
+# Fetches go to public addresses only (no loopback, private, link-local or reserved address, so
+# a feed's URL cannot reach inside the network); 1 lets an operator fetch internal feeds.
+PAPERS_FETCH_ALLOW_PRIVATE = env_bool("PAPERS_FETCH_ALLOW_PRIVATE", default=False)
 PAPERS_FETCH_BACKOFF_SECONDS = float(os.environ.get("PAPERS_FETCH_BACKOFF_SECONDS", "1"))
 PAPERS_HF_DAILY_URL = os.environ.get(
     "PAPERS_HF_DAILY_URL", "https://huggingface.co/api/daily_papers"

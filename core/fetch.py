@@ -5,7 +5,14 @@ Every fetch is bounded, whatever the server does:
   so a server that drips a byte a second is cut off wherever it is (headers or body), and a body
   cut short is an error, never a shorter body; each read also has PAPERS_FETCH_TIMEOUT;
 - in size (PAPERS_FETCH_MAX_BYTES) and in redirects (PAPERS_FETCH_MAX_REDIRECTS);
-- to http and https, redirects included.
+- to http and https, redirects included;
+- to public addresses only (`public_address`): the host is resolved and a loopback, private,
+  link-local, shared, reserved or multicast address refused, in any spelling (a decimal,
+  octal or hex IPv4, an IPv4-mapped IPv6, a trailing dot: they all resolve to the address
+  checked), before connecting and after every redirect; the connection then goes to the address
+  checked, so a second DNS answer cannot swap it. PAPERS_FETCH_ALLOW_PRIVATE lets an operator
+  fetch internal feeds on purpose. A refused address is refused before any connection, so what
+  a fetch says never tells an open port from a closed one inside.
 
 Transient failures are tried again within the same deadline: a 429 or 503 after its
 `Retry-After` (seconds or an HTTP date), other 5xx answers and network errors after an
@@ -14,7 +21,9 @@ A wait that would pass the deadline is not started: the fetch fails at once, say
 """
 
 import contextlib
+import functools
 import http.client
+import ipaddress
 import socket
 import tempfile
 import threading
@@ -36,6 +45,53 @@ TRANSIENT_STATUSES = {500, 502, 504}
 
 class FetchError(Exception):
     """The URL could not be fetched; the message says why, for the operator."""
+
+
+class PrivateAddressError(FetchError):
+    """The URL's host is (or resolves to) an address inside: loopback, private, link-local..."""
+
+
+def public_address(host: str, port: int) -> str:
+    """The address to connect to for `host`: the first it resolves to, once every address it
+    resolves to is checked as public (unless PAPERS_FETCH_ALLOW_PRIVATE)."""
+    lookup = host[:-1] if host.endswith(".") else host  # "127.0.0.1." is 127.0.0.1
+    try:
+        answers = socket.getaddrinfo(lookup, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise FetchError(f"{host}: cannot be resolved ({_reason(exc)})") from None
+    addresses = [answer[4][0] for answer in answers]
+    if not addresses:
+        raise FetchError(f"{host}: cannot be resolved")
+    if not settings.PAPERS_FETCH_ALLOW_PRIVATE:
+        for address in addresses:
+            if not _is_public(address):
+                raise PrivateAddressError(
+                    f"{host}: resolves to {address}, an address inside (loopback, private, "
+                    "link-local or reserved); set PAPERS_FETCH_ALLOW_PRIVATE=1 to fetch internal "
+                    "feeds on purpose"
+                )
+    return addresses[0]
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone ("fe80::1%eth0") aside
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is not None and not _is_public(str(inner)):
+            return False
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+
+
+def check_public_url(url: str) -> None:
+    """Refuse, with the reason, a URL that is not http(s) or whose host is inside."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"{url}: only http:// and https:// URLs are fetched")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchError(f"{url}: {exc}") from None
+    public_address(parts.hostname, port)
 
 
 @dataclass
@@ -127,6 +183,14 @@ def _get(url: str, headers: dict, budget: _Budget, *, etag: str, last_modified: 
         connection = connection_class(parts.hostname, parts.port, timeout=timeout)
     except ValueError as exc:  # a port that is not a number
         raise FetchError(f"{url}: {exc}") from None
+    try:
+        address = public_address(parts.hostname, connection.port)
+    except PrivateAddressError as exc:
+        raise PrivateAddressError(f"{url}: {exc}") from None
+    except FetchError as exc:  # DNS may answer on a later try
+        raise _Transient(f"{url}: {exc}") from None
+    # The connection goes to the address checked (https still verifies the host's name).
+    connection._create_connection = functools.partial(_connect_to, address)
     watchdog = _Watchdog(connection, budget.remaining())
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
@@ -164,6 +228,10 @@ def _get(url: str, headers: dict, budget: _Budget, *, etag: str, last_modified: 
     finally:
         watchdog.cancel()
         connection.close()
+
+
+def _connect_to(address: str, target: tuple, timeout=None, source_address=None) -> socket.socket:
+    return socket.create_connection((address, target[1]), timeout, source_address)
 
 
 class _Watchdog:

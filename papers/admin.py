@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, QuerySet
@@ -6,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.fetch import FetchError, PrivateAddressError, check_public_url
 from core.kinds import SourceKind
 from core.schedules import describe
 from papers.models import (
@@ -141,8 +143,21 @@ class OrganizationAdmin(admin.ModelAdmin):
         return organization.paper_count
 
 
+class FeedForm(forms.ModelForm):
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        try:
+            check_public_url(url)
+        except PrivateAddressError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        except FetchError:
+            pass  # DNS may answer later; the fetch says why it failed
+        return url
+
+
 @admin.register(Feed)
 class FeedAdmin(admin.ModelAdmin):
+    form = FeedForm
     list_display = (
         "name", "kind", "enabled", "schedule_link", "status", "consecutive_failures",
         "last_success_at", "last_new_count",

@@ -161,7 +161,11 @@ class LoopbackServer:
 
 
 @pytest.fixture
-def http_server() -> Iterator[LoopbackServer]:
+def http_server(settings, monkeypatch) -> Iterator[LoopbackServer]:
+    """A loopback server for fetches: fetching it is allowed on purpose, in this process and in
+    the processes a test starts (a loopback address is refused otherwise)."""
+    settings.PAPERS_FETCH_ALLOW_PRIVATE = True
+    monkeypatch.setenv("PAPERS_FETCH_ALLOW_PRIVATE", "1")
     stop = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from tqdm import tqdm
 
+from core.fetch import FetchError, PrivateAddressError, check_public_url
 from core.kinds import SourceKind
 from core.schedules import describe
 from papers.models import Feed
@@ -77,6 +78,12 @@ class Command(BaseCommand):
         url = options["url"]
         if not url.startswith(("http://", "https://")):
             raise CommandError(f"{url}: a feed is an http:// or https:// URL.")
+        try:
+            check_public_url(url)
+        except PrivateAddressError as exc:
+            raise CommandError(str(exc)) from None
+        except FetchError as exc:  # DNS may answer later: the feed is added, and said so
+            self.stderr.write(f"Warning: {exc}; adding it anyway.")
         try:
             feed = feed_add(
                 url=url,
