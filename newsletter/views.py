@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
-from core.addresses import canonical_or_same
+from core.addresses import mailbox_key
 from core.numbers import bounded_int
 from core.query import QueryError, parse
 from newsletter.content import content_read
@@ -321,8 +321,9 @@ def _current_choices(subscriber) -> dict:
 
 
 def _address_key(group: str, request: HttpRequest) -> str:
-    """The per-address limit counts one mailbox however it is spelled (case, Unicode, IDNA)."""
-    return canonical_or_same(request.POST.get("email", ""))
+    """The per-address limit counts one mailbox however it is spelled (case, Unicode, IDNA,
+    quotes) and whatever its plus-tag."""
+    return mailbox_key(request.POST.get("email", ""))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

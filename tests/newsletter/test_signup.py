@@ -1,5 +1,6 @@
 """Signing up: the form, double opt-in, no enumeration, rate limits, the live preview."""
 
+import html
 import re
 from datetime import date
 
@@ -238,3 +239,40 @@ def test_spellings_of_one_address_are_one_subscriber_and_one_limit(client, outbo
     [subscriber] = Subscriber.objects.all()
     assert subscriber.email == spellings[1].lower().rstrip(".")
     assert len(outbox) == 3  # the fourth spelling was over the limit: nothing sent
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ['"victim"@example.com', '"v\\ictim"@example.com', "victim@example.com",
+         '"\\victim"@EXAMPLE.com'],
+        ["victim+1@example.com", "victim+2@example.com", "victim@example.com",
+         '"victim+3"@example.com'],
+    ],
+)  # fmt: skip
+def test_quoted_and_tagged_spellings_of_one_mailbox_share_its_limit(client, outbox, spellings):
+    """Hardening 2, item 2: the cap of 3 confirmation mails an hour counts the mailbox, whatever
+    its quoting or plus-tag; a quoted address is stored unquoted, a tagged one as typed."""
+    cache.clear()
+    form = {"rules": "llm", "frequency": "daily", "send_weekday": 0, "send_hour": 8,
+            "timezone": "UTC", "max_papers": 10}  # fmt: skip
+    for email in spellings:
+        assert client.post("/subscribe/", {**form, "email": email}).status_code == 302
+    assert len(outbox) == 3
+    stored = set(Subscriber.objects.values_list("email", flat=True))
+    assert all('"' not in email for email in stored)
+    if "+" in spellings[0]:
+        assert stored == {"victim+1@example.com", "victim+2@example.com", "victim@example.com"}
+    else:
+        assert stored == {"victim@example.com"}
+
+
+@pytest.mark.parametrize("email", ['"a b"@example.com', '"x..y"@example.com', '"a\\"b"@x.org'])
+def test_a_quoted_address_no_dot_atom_can_write_is_refused_with_a_reason(client, outbox, email):
+    form = {"rules": "llm", "frequency": "daily", "send_weekday": 0, "send_hour": 8,
+            "timezone": "UTC", "max_papers": 10, "email": email}  # fmt: skip
+    response = client.post("/subscribe/", form)
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "without quotes" in page or "valid email address" in page
+    assert not Subscriber.objects.exists() and outbox == []
