@@ -19,6 +19,9 @@ class NewsletterConfig(AppConfig):
 
         signals.confirmation_needed.connect(tasks.queue_confirmation, dispatch_uid="nl.confirm")
         signals.manage_link_needed.connect(tasks.queue_manage_link, dispatch_uid="nl.manage")
+        signals.library_upload_received.connect(
+            tasks.queue_library_upload, dispatch_uid="nl.library_upload"
+        )
         signals.subscriptions_changed.connect(
             tasks.queue_subscription_matching, dispatch_uid="nl.match_subscriptions"
         )

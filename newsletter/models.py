@@ -364,3 +364,29 @@ class ReaderModel(models.Model):
 
     def __str__(self) -> str:
         return f"ranking of {self.subscriber_id} ({self.positive_count} positives)"
+
+
+class LibraryUpload(models.Model):
+    """A library file a reader handed over on the manage page: checked at once (size, text,
+    entries, braces), then read by a worker (`read_library_upload`), so a 10 MB file never
+    holds a web process. Its bytes are dropped once read."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Being read"
+        READ = "read", "Read"
+        FAILED = "failed", "Could not be read"
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="uploads")
+    name = models.CharField(max_length=255, blank=True)
+    data = models.BinaryField(blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    summary = models.TextField(blank=True, help_text="What was added, or why nothing was.")
+    imported = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name or 'library file'} ({self.get_status_display().lower()})"

@@ -16,3 +16,5 @@ manage_link_needed = Signal()
 # Subscriptions were created or their rule changed: match them against the recent papers
 # (`subscription_ids`).
 subscriptions_changed = Signal()
+# A reader handed over a library file, checked and stored: read it (`upload_id`).
+library_upload_received = Signal()

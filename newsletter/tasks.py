@@ -11,6 +11,7 @@ from core.schedules import periodic
 from newsletter import emails
 from newsletter.digests.delivery import digests_due_batched, digests_prepare, digests_send
 from newsletter.models import SUBSCRIBED, Subscriber, Topic
+from newsletter.services.library import library_upload_read
 from newsletter.services.matching import matches_update, subscriptions_match_recent
 from newsletter.services.subscribers import subscriber_signup
 
@@ -126,7 +127,18 @@ def train_reader_models(subscriber_ids: list[int]) -> int:
     return reader_models_train(subscriber_ids=subscriber_ids)
 
 
+@shared_task
+def read_library_upload(upload_id: int) -> str:
+    """Read a library file a reader uploaded (checked and stored by the manage page)."""
+    upload = library_upload_read(upload_id=upload_id)
+    return upload.summary if upload else "nothing to read"
+
+
 # -- Receivers: work that services and the ingest announce, queued after their commit ----------
+
+
+def queue_library_upload(sender, upload_id: int, **kwargs) -> None:
+    read_library_upload.delay_on_commit(upload_id)
 
 
 def queue_confirmation(sender, subscriber_id: int, **kwargs) -> None:

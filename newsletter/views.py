@@ -1,6 +1,8 @@
 """Pages reached from emailed links. A GET only ever shows a page with a button (mail scanners
 open links); the button's POST acts."""
 
+from datetime import timedelta
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,7 +20,7 @@ from newsletter.content import content_read
 from newsletter.context_processors import MANAGE_URL_KEY
 from newsletter.emails import digest_url, period_label
 from newsletter.forms import PREFERENCES, SignupForm, SubscriptionForm
-from newsletter.models import Digest, Feedback, Topic
+from newsletter.models import Digest, Feedback, LibraryUpload, Topic
 from newsletter.personal.library import MAX_BYTES, LibraryError
 from newsletter.selectors import (
     Exclusion,
@@ -37,7 +39,7 @@ from newsletter.services.feedback import (
     subscription_mute,
     subscription_unmute,
 )
-from newsletter.services.library import library_import, library_remove
+from newsletter.services.library import library_import, library_remove, library_upload_receive
 from newsletter.services.subscribers import (
     subscriber_confirm,
     subscriber_delete,
@@ -68,11 +70,16 @@ ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
 SIGNUP_IP_RATE = "20/h"
 SIGNUP_ADDRESS_RATE = "3/h"
 PREVIEW_RATE = "120/m"
+# Library files cost a worker up to a second or two each: 10 an hour per reader, 20 per address.
+LIBRARY_READER_RATE = "10/h"
+LIBRARY_IP_RATE = "20/h"
 PREVIEW_DAYS = 7
 PREVIEW_SHOWN = 5
 PAST_DIGESTS_SHOWN = 20
 FEEDBACK_SHOWN = 200
 LIBRARY_SHOWN = 100
+UPLOADS_SHOWN = 3
+UPLOADS_SHOWN_FOR = timedelta(days=1)
 DIGEST_MORE_SHOWN = 5  # papers beyond the email's shown under each topic; the rest a page away
 DIGEST_PAGE = 20
 CHECK_INBOX_KEY = "paperwire_signup"
@@ -200,6 +207,8 @@ def _manage_page(
     request: HttpRequest, subscriber, *, form=None, library_error: str = ""
 ) -> HttpResponse:
     library_size = subscriber.library.count()
+    since = timezone.now() - UPLOADS_SHOWN_FOR  # what came of the reader's latest files
+    uploads = list(subscriber.uploads.defer("data").filter(created_at__gte=since)[:UPLOADS_SHOWN])
     if form is None:
         form = SubscriptionForm(initial=_current_choices(subscriber), library_size=library_size)
     context = {
@@ -211,6 +220,8 @@ def _manage_page(
         "library": subscriber.library.all()[:LIBRARY_SHOWN],
         "library_size": library_size,
         "library_added": _int(request.GET.get("library")),
+        "uploads": uploads,
+        "uploads_reading": any(u.status == LibraryUpload.Status.QUEUED for u in uploads),
         "library_error": library_error,
         "library_text": request.POST.get("library_text", "") if library_error else "",
         "confirmed": request.GET.get("confirmed") == "1",
@@ -244,7 +255,10 @@ def _save(request: HttpRequest, subscriber) -> HttpResponse:
 
 
 def _library_add(request: HttpRequest, subscriber) -> HttpResponse:
-    """The library form: pasted ids or links, or an uploaded file."""
+    """The library form: pasted ids or links (read at once: they are cheap), or an uploaded file
+    (checked at once, then read by a worker). Limited per reader and per client address."""
+    if _library_limited(request, subscriber):
+        return render(request, "newsletter/rate_limited.html", {"what": "library"}, status=429)
     upload = request.FILES.get("library_file")
     text = request.POST.get("library_text", "").strip()
     if upload is None and not text:
@@ -254,13 +268,27 @@ def _library_add(request: HttpRequest, subscriber) -> HttpResponse:
         if upload is not None:
             if upload.size > MAX_BYTES:
                 raise LibraryError(f"The file is over {MAX_BYTES // (1024 * 1024)} MB.")
-            data = upload.read(MAX_BYTES + 1)
-            report = library_import(subscriber=subscriber, data=data, name=upload.name)
-        else:
-            report = library_import(subscriber=subscriber, data=text, format="ids")
+            received = library_upload_receive(
+                subscriber=subscriber, data=upload.read(MAX_BYTES + 1), name=upload.name or ""
+            )
+            return redirect(f"{request.path}?upload={received.pk}#library")
+        report = library_import(subscriber=subscriber, data=text, format="ids")
     except LibraryError as exc:
         return _manage_page(request, subscriber, library_error=f"{exc} Nothing was added.")
     return redirect(f"{request.path}?library={report.imported}#library")
+
+
+def _library_limited(request: HttpRequest, subscriber) -> bool:
+    """LIBRARY_READER_RATE additions per reader and LIBRARY_IP_RATE per client address."""
+    by_reader = is_ratelimited(
+        request, group="library-reader", key=lambda group, request: str(subscriber.pk),
+        rate=LIBRARY_READER_RATE, method="POST", increment=True,
+    )  # fmt: skip
+    by_address = is_ratelimited(
+        request, group="library-ip", key="ip", rate=LIBRARY_IP_RATE, method="POST",
+        increment=True,
+    )  # fmt: skip
+    return by_reader or by_address
 
 
 def _library_remove(request: HttpRequest, subscriber) -> HttpResponse:

@@ -83,7 +83,9 @@ def test_a_library_identity_over_its_column_is_compared_as_stored(world, identit
     assert subscriber.library.count() == 1
 
 
-def test_a_long_identity_uploaded_on_the_manage_page_is_no_server_error(world):
+def test_a_long_identity_uploaded_on_the_manage_page_is_no_server_error(
+    world, django_capture_on_commit_callbacks
+):
     from newsletter.tokens import manage_token
 
     subscriber = world[2]
@@ -93,7 +95,8 @@ def test_a_long_identity_uploaded_on_the_manage_page_is_no_server_error(world):
     text = f"@article{{a, title={{{'A very long title ' * 40}}}}}".encode()
     for _ in range(2):
         upload = SimpleUploadedFile("library.bib", text, content_type="application/x-bibtex")
-        response = client.post(url, {"action": "library_add", "library_file": upload})
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, {"action": "library_add", "library_file": upload})
         assert response.status_code == 302
     assert subscriber.library.count() == 1
 

@@ -6,8 +6,10 @@ raises `LibraryError` naming the line; it never touches the database. `library_i
 newsletter/services/library.py) deduplicates and stores them.
 """
 
+import contextvars
 import csv
 import io
+import logging
 import re
 from dataclasses import dataclass
 
@@ -16,9 +18,15 @@ import rispy
 
 from core.text import clean_text, title_key
 from core.uploads import UploadError, upload_text
-from papers.readers.tex import bibtex_value_to_text, has_tex
+from papers.readers.tex import bibtex_value_to_text, has_tex, tex_quick
 
 MAX_BYTES = 10 * 1024 * 1024
+# Bounds on the work a file may cost (a hostile 10 MB file is answered in well under 2 s): the
+# braces bibtexparser walks, the characters of a value read before it is cut, and the
+# characters of TeX a file may have converted by pylatexenc (about 200,000 a second).
+MAX_BRACES = 300_000
+RAW_PER_KEPT = 2
+TEX_BUDGET = 150_000
 NOT_TEXT = "This is a binary file, not a library export."
 MAX_ENTRIES = 5000
 FORMATS = ("ids", "bibtex", "ris", "zotero-csv")
@@ -78,6 +86,20 @@ class LibraryRead:
 def library_read(data: bytes | str, *, name: str = "", format: str = "") -> LibraryRead:
     """The records of a pasted text or an uploaded file. The format is `format` if given, else
     told by the file's name (.bib, .ris, .csv) or its first lines."""
+    text, format = library_check(data, name=name, format=format)
+    budget = _tex_budget.set([TEX_BUDGET])
+    try:
+        records, skipped = READERS[format](text)
+    finally:
+        _tex_budget.reset(budget)
+    _check_count(len(records))
+    return LibraryRead(format=format, records=records, skipped=skipped)
+
+
+def library_check(data: bytes | str, *, name: str = "", format: str = "") -> tuple[str, str]:
+    """The text of a library file and its format, once what can be checked without parsing it
+    holds (size, text, entry count, braces): the cheap half of `library_read`, which the manage
+    page runs before it queues the reading. LibraryError says what is wrong."""
     if isinstance(data, bytes):
         try:
             text = upload_text(data, max_bytes=MAX_BYTES, binary=NOT_TEXT)
@@ -92,10 +114,58 @@ def library_read(data: bytes | str, *, name: str = "", format: str = "") -> Libr
     format = format or _format_of(name, text)
     if format not in FORMATS:
         raise LibraryError(f"Unknown format {format!r}: use one of {', '.join(FORMATS)}.")
-    records, skipped = READERS[format](text)
-    if len(records) > MAX_ENTRIES:
-        raise LibraryError(f"The library has {len(records):,} entries: at most {MAX_ENTRIES:,}.")
-    return LibraryRead(format=format, records=records, skipped=skipped)
+    # Counted before anything is parsed: a file of 400,000 entries is refused in a blink, not
+    # after all of them are read.
+    _check_count(COUNTERS[format](text))
+    if format == "bibtex" and (braces := text.count("{")) > MAX_BRACES:
+        raise LibraryError(
+            f"This BibTeX file has {braces:,} braces: at most {MAX_BRACES:,} (about 60 an entry)."
+        )
+    return text, format
+
+
+# What is left of the TeX budget of the file being read (a list, to be spent in place).
+_tex_budget: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "tex_budget", default=None
+)
+# bibtexparser logs a warning and an info line per block it cannot read: a hostile file of
+# 100,000 broken blocks would write 200,000 lines. The first bad block is said to the reader.
+logging.getLogger("bibtexparser").setLevel(logging.ERROR)
+
+
+def _check_count(count: int) -> None:
+    if count > MAX_ENTRIES:
+        raise LibraryError(f"The library has {count:,} entries: at most {MAX_ENTRIES:,}.")
+
+
+# How many entries a file holds, counted without parsing it (at least as many as a parser
+# finds that have a title or identifier, so nothing a reader may import is refused).
+BIBTEX_ENTRY_RE = re.compile(r"@\s*([A-Za-z]+)\s*[{(]")
+NOT_ENTRIES = {"comment", "string", "preamble"}
+RIS_START_RE = re.compile(r"^TY  -", re.MULTILINE)
+ID_SEPARATOR_RE = re.compile(r"[\s,;]+")
+
+
+def _count_bibtex(text: str) -> int:
+    return sum(m[1].lower() not in NOT_ENTRIES for m in BIBTEX_ENTRY_RE.finditer(text))
+
+
+def _count_csv(text: str) -> int:
+    if text.count("\n") <= MAX_ENTRIES:  # a row takes a line at least
+        return 0
+    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return sum(1 for _ in rows) - 1  # the header
+    except csv.Error:
+        return 0  # the reader says what is wrong, with its line
+
+
+COUNTERS = {
+    "ids": lambda text: sum(1 for token in ID_SEPARATOR_RE.split(text) if token),
+    "bibtex": _count_bibtex,
+    "ris": lambda text: len(RIS_START_RE.findall(text)),
+    "zotero-csv": _count_csv,
+}
 
 
 def _format_of(name: str, text: str) -> str:
@@ -258,9 +328,21 @@ READERS = {"ids": _ids, "bibtex": _bibtex, "ris": _ris, "zotero-csv": _zotero_cs
 
 def _text(value: str, limit: int) -> str:
     """A title or abstract from a file: TeX in BibTeX values and in the others alike becomes
-    readable text, cut to `limit` characters."""
-    if "{" in value or has_tex(value):
-        value = bibtex_value_to_text(value)
+    readable text, cut to `limit` characters.
+
+    The TeX work is bounded: a value is cut before it is converted (to what can be kept, with
+    room for markup), braces alone are simply dropped, and TeX converter reads at most
+    TEX_BUDGET characters a file; past that, the rules of `tex_quick` read it."""
+    value = value[: limit * RAW_PER_KEPT]
+    if has_tex(value):
+        budget = _tex_budget.get() or [TEX_BUDGET]
+        if budget[0] >= len(value):
+            budget[0] -= len(value)
+            value = bibtex_value_to_text(value)
+        else:
+            value = tex_quick(value)
+    elif "{" in value or "}" in value or "~" in value:
+        value = value.replace("{", "").replace("}", "").replace("~", " ")
     return clean_text(value)[:limit]
 
 

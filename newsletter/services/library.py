@@ -4,11 +4,19 @@ shared by the manage page and `manage.py library_import`."""
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.text import title_key
-from newsletter.models import LibraryEntry, Subscriber
-from newsletter.personal.library import MAX_ENTRIES, LibraryError, LibraryRecord, library_read
+from newsletter.models import LibraryEntry, LibraryUpload, Subscriber
+from newsletter.personal.library import (
+    MAX_ENTRIES,
+    LibraryError,
+    LibraryRecord,
+    library_check,
+    library_read,
+)
 from newsletter.services.feedback import taste_mark_changed
+from newsletter.signals import library_upload_received
 from papers.models import Paper
 
 IDENTITY_MAX = LibraryEntry._meta.get_field("identity").max_length
@@ -97,6 +105,40 @@ def library_import(
         if entries:
             taste_mark_changed(subscriber)
     return report
+
+
+def library_upload_receive(*, subscriber: Subscriber, data: bytes, name: str) -> LibraryUpload:
+    """Check a library file at once (size, text, entries, braces: LibraryError says what is
+    wrong) and keep it for a worker to read; the reader sees it being read on the manage page."""
+    library_check(data, name=name)
+    with transaction.atomic():
+        upload = LibraryUpload.objects.create(subscriber=subscriber, name=name[:255], data=data)
+        library_upload_received.send(sender=LibraryUpload, upload_id=upload.pk)
+    return upload
+
+
+def library_upload_read(*, upload_id: int) -> LibraryUpload | None:
+    """Read a queued library file into its reader's library, all or nothing, and record what
+    came of it; its bytes are dropped. None when there is nothing (left) to read."""
+    upload = (
+        LibraryUpload.objects.select_related("subscriber")
+        .filter(pk=upload_id, status=LibraryUpload.Status.QUEUED)
+        .first()
+    )
+    if upload is None:
+        return None
+    try:
+        report = library_import(
+            subscriber=upload.subscriber, data=bytes(upload.data), name=upload.name
+        )
+    except LibraryError as exc:
+        upload.status, upload.summary = LibraryUpload.Status.FAILED, f"{exc} Nothing was added."
+    else:
+        upload.status, upload.summary = LibraryUpload.Status.READ, report.summary()
+        upload.imported = report.imported
+    upload.data, upload.finished_at = b"", timezone.now()
+    upload.save(update_fields=["status", "summary", "imported", "data", "finished_at"])
+    return upload
 
 
 def library_remove(*, subscriber: Subscriber, entry_ids: list[int] | None = None) -> int:

@@ -193,7 +193,9 @@ def test_library_import_command(tmp_path, make_paper, make_subscriber):
         call_command("library_import", "bob@example.org", str(path), stdout=io.StringIO())
 
 
-def test_the_manage_page_adds_lists_and_removes(client, make_subscriber):
+def test_the_manage_page_adds_lists_and_removes(
+    client, make_subscriber, django_capture_on_commit_callbacks
+):
     ada = make_subscriber("ada@example.org", "llm")
     manage = f"/manage/{manage_token(ada)}/"
     response = client.post(
@@ -201,10 +203,12 @@ def test_the_manage_page_adds_lists_and_removes(client, make_subscriber):
     )
     assert response.status_code == 302 and "library=2" in response["Location"]
     upload = SimpleUploadedFile("zotero.csv", ZOTERO_CSV.encode(), content_type="text/csv")
-    client.post(manage, {"action": "library_add", "library_file": upload})
+    with django_capture_on_commit_callbacks(execute=True):  # the worker reads it
+        client.post(manage, {"action": "library_add", "library_file": upload})
     assert LibraryEntry.objects.filter(subscriber=ada).count() == 4
     page = client.get(manage).content.decode()
     assert "Speculative Decoding Revisited" in page and "4 papers in your library" in page
+    assert "“zotero.csv”" in page and "2 entries added" in page
 
     bad = client.post(manage, {"action": "library_add", "library_text": "2401.00003 nonsense"})
     assert bad.status_code == 400 and "Line 1" in bad.content.decode()
