@@ -206,8 +206,8 @@ def period_label(period: date) -> str:
     return f"{period:%a} {period.day} {period:%b}"
 
 
-def digest_url(digest_id: int) -> str:
-    return link("newsletter:digest", digest_token(digest_id))
+def digest_url(digest_id: int, subscriber: Subscriber) -> str:
+    return link("newsletter:digest", digest_token(digest_id, subscriber))
 
 
 def digest_subject(content: Content, period: date) -> str:
@@ -344,7 +344,7 @@ class DigestRenderer:
             "sections": text_sections,
             "preheader": " · ".join(item.card.title for item in shown[:PREHEADER_TITLES]),
             "more_count": content.more_count,
-            "view_url": digest_url(digest_id),
+            "view_url": digest_url(digest_id, subscriber),
             "manage_url": manage_url(subscriber),
             "unsubscribe_url": unsubscribe_url(subscriber),
             "site_url": settings.SITE_URL,

@@ -1,8 +1,19 @@
 """The tokens in links we email: signed and expiring where a click confirms or manages, opaque
-where a mail client must act without a session (RFC 8058 one-click unsubscribe)."""
+where a mail client must act without a session (RFC 8058 one-click unsubscribe).
+
+What each link may do, since people forward digests and paste "view in browser" links:
+- the digest's, 👍/👎 and mute links carry the subscriber's id and a short check derived from
+  their opaque token (never the token itself), and the day they were made: they expire after
+  LINK_MAX_AGE, and they open the digest and record a verdict, nothing more;
+- the manage link (the only way to change or delete a subscription) arrives only by mail to the
+  reader and expires after MANAGE_MAX_AGE (a new one is a form away, by address);
+- the unsubscribe link carries the opaque token, and works until the reader signs out every
+  link (which gives them a new token: every earlier link and the private feed's URL stop).
+"""
 
 import hashlib
 import hmac
+import time
 from datetime import timedelta
 
 from django.core import signing
@@ -10,7 +21,8 @@ from django.core import signing
 from newsletter.models import Subscriber
 
 CONFIRM_MAX_AGE = timedelta(days=7)
-MANAGE_MAX_AGE = timedelta(days=90)  # every email carries a fresh one
+MANAGE_MAX_AGE = timedelta(days=30)  # every email carries a fresh one
+LINK_MAX_AGE = timedelta(days=90)  # a digest's links: view in browser, 👍/👎, mute
 CONFIRM_SALT = "newsletter.confirm"
 MANAGE_SALT = "newsletter.manage"
 FEEDBACK_SALT = "newsletter.feedback"
@@ -66,16 +78,52 @@ def _load(token: str, *, salt: str, max_age: timedelta):
 DIGEST_SALT = "newsletter.digest"
 
 
-def digest_token(digest_id: int) -> str:
-    """The "view in browser" link's token: it never expires, like the email it mirrors."""
-    return signing.Signer(salt=DIGEST_SALT).sign(str(digest_id))
+def link_check(subscriber: Subscriber) -> str:
+    """Ten characters derived from the subscriber's opaque token: a digest's links carry them,
+    so a new token (signing out every link) ends those links, and they reveal nothing of it."""
+    cached = subscriber.__dict__.get("_link_check")
+    if cached is None or cached[0] != subscriber.token:
+        digest = hashlib.sha256(f"paperwire.links.{subscriber.token}".encode()).hexdigest()
+        cached = subscriber.__dict__["_link_check"] = (subscriber.token, digest[:10])
+    return cached[1]
 
 
-def digest_id_for_token(token: str) -> int:
+def _today() -> str:
+    """The day a link is made (days since 1970, base 36): its age is checked against it."""
+    return signing.b62_encode(int(time.time() // 86400))
+
+
+def _fresh(day: str) -> None:
     try:
-        return int(signing.Signer(salt=DIGEST_SALT).unsign(token))
-    except (signing.BadSignature, ValueError):
+        age = int(time.time() // 86400) - signing.b62_decode(day)
+    except (ValueError, IndexError):
         raise InvalidToken() from None
+    if age > LINK_MAX_AGE.days or age < -1:
+        raise InvalidToken(expired=True)
+
+
+def _owner(pk: str, check: str) -> Subscriber:
+    subscriber = Subscriber.objects.filter(pk=_number(pk)).first()
+    if subscriber is None or not hmac.compare_digest(link_check(subscriber), check):
+        raise InvalidToken()
+    return subscriber
+
+
+def digest_token(digest_id: int, subscriber: Subscriber) -> str:
+    """The "view in browser" link's token, for this digest and its reader's links."""
+    return _DIGEST.sign(f"{digest_id}.{link_check(subscriber)}.{_today()}")
+
+
+def digest_for_token(token: str):
+    """The digest a "view in browser" link opens (with its subscriber)."""
+    from newsletter.models import Digest
+
+    digest_id, check, day = _unsign(_DIGEST, token, parts=3)
+    _fresh(day)
+    digest = Digest.objects.select_related("subscriber").filter(pk=_number(digest_id)).first()
+    if digest is None or not hmac.compare_digest(link_check(digest.subscriber), check):
+        raise InvalidToken()
+    return digest
 
 
 VERDICTS = {"up": 1, "down": -1}  # a feedback link's last part: 👍 or 👎
@@ -84,24 +132,26 @@ VERDICT_NAMES = {value: name for name, value in VERDICTS.items()}
 
 def feedback_token(subscriber: Subscriber, paper_id: int) -> str:
     """A paper's 👍 / 👎 links' token, signed for the subscriber and the paper (the verdict is
-    the link's last part). Like the digest it sits in, it never expires; a plain signature (no
-    timestamp) keeps it short and cheap, since every card of every digest carries one."""
-    return _FEEDBACK.sign(f"{subscriber.token}.{paper_id}")
+    the link's last part). A plain signature with the day in it (no Django timestamp) keeps it
+    short and cheap, since every card of every digest carries one."""
+    return _FEEDBACK.sign(f"{subscriber.pk}.{paper_id}.{link_check(subscriber)}.{_today()}")
 
 
 def feedback_for_token(token: str) -> tuple[Subscriber, int]:
     """(subscriber, paper id) of a feedback link."""
-    opaque, paper_id = _unsign(_FEEDBACK, token, parts=2)
-    return subscriber_for_opaque(opaque), _number(paper_id)
+    pk, paper_id, check, day = _unsign(_FEEDBACK, token, parts=4)
+    _fresh(day)
+    return _owner(pk, check), _number(paper_id)
 
 
 def mute_token(subscriber: Subscriber, subscription_id: int) -> str:
-    return _MUTE.sign(f"{subscriber.token}.{subscription_id}")
+    return _MUTE.sign(f"{subscriber.pk}.{subscription_id}.{link_check(subscriber)}.{_today()}")
 
 
 def mute_for_token(token: str) -> tuple[Subscriber, int]:
-    opaque, subscription_id = _unsign(_MUTE, token, parts=2)
-    return subscriber_for_opaque(opaque), _number(subscription_id)
+    pk, subscription_id, check, day = _unsign(_MUTE, token, parts=4)
+    _fresh(day)
+    return _owner(pk, check), _number(subscription_id)
 
 
 class _Signer(signing.Signer):
@@ -125,6 +175,7 @@ class _Signer(signing.Signer):
 
 _FEEDBACK = _Signer(salt=FEEDBACK_SALT)
 _MUTE = _Signer(salt=MUTE_SALT)
+_DIGEST = _Signer(salt=DIGEST_SALT)
 
 
 def _unsign(signer: signing.Signer, token: str, *, parts: int) -> list[str]:

@@ -124,7 +124,7 @@ def public_gets(paper, topic, subscriber, digest):
         ("/subscribe/check-inbox/", []),
         (f"/confirm/{confirm_token(subscriber)}/", []),
         (f"/unsubscribe/{subscriber.token}/", []),
-        (f"/digests/{digest_token(digest.pk)}/", ["topic", "page", "format"]),
+        (f"/digests/{digest_token(digest.pk, subscriber)}/", ["topic", "page", "format"]),
         (f"/feedback/{feedback_token(subscriber, paper.pk)}/up/", ["done", "excluded"]),
         (f"/mute/{mute_token(subscriber, subscriber.subscriptions.get().pk)}/", ["done"]),
     ]

@@ -1,9 +1,11 @@
-"""Links a digest's web page carries for its reader: 👍 / 👎 per card, mute per topic."""
+"""Links a digest's web page carries: 👍 / 👎 per card, and nothing else that acts. The page
+is what people forward and paste ("view in browser"), so it never offers a way to change the
+subscription (muting a topic is in the email alone)."""
 
 from django import template
 from django.urls import reverse
 
-from newsletter.tokens import feedback_token, mute_token
+from newsletter.tokens import feedback_token
 
 register = template.Library()
 
@@ -19,11 +21,3 @@ def feedback_paths(context, paper_id: int) -> tuple[str, str] | None:
         reverse("newsletter:feedback", args=[token := feedback_token(subscriber, paper_id), "up"]),
         reverse("newsletter:feedback", args=[token, "down"]),
     )
-
-
-@register.simple_tag(takes_context=True)
-def mute_path(context, subscription_id: int | None) -> str:
-    digest = context.get("digest")
-    if digest is None or subscription_id is None:
-        return ""
-    return reverse("newsletter:mute", args=[mute_token(digest.subscriber, subscription_id)])

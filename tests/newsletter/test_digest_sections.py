@@ -54,7 +54,9 @@ def test_one_number_everywhere(broad_and_narrow, client):
     assert "109 more on the web" in text_of(message)
     html = message.alternatives[0][0]
     assert "119 new papers on your topics" in html and "109 more on the web" in html
-    page = client.get(digest_url(digest.pk).split("testserver")[-1]).content.decode()
+    page = client.get(
+        digest_url(digest.pk, digest.subscriber).split("testserver")[-1]
+    ).content.decode()
     assert "119 new papers on your topics, 10 in the email and 109 more here" in page
     manage = client.get(f"/manage/{manage_token(reader)}/").content.decode()
     assert re.search(r"119 papers", manage)
@@ -62,7 +64,7 @@ def test_one_number_everywhere(broad_and_narrow, client):
 
 def test_the_page_shows_each_topic_and_pages_through_the_rest(broad_and_narrow, client):
     _, _, digest = broad_and_narrow
-    path = "/" + digest_url(digest.pk).split("/", 3)[3]
+    path = "/" + digest_url(digest.pk, digest.subscriber).split("/", 3)[3]
     page = client.get(path).content.decode()
     for topic in ("language model", "verilog", "fpga"):
         assert f">{topic}</h2>" in page

@@ -1,0 +1,45 @@
+"""What the newsletter's pages share: limits and sizes, numbers from the request, the page for a
+bad link, and the browser of a subscription's owner."""
+
+from datetime import timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from core.numbers import bounded_int
+
+ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
+# Sends are capped per IP and per address. The per-address cap answers with the same page as
+# a successful signup, so it reveals nothing about the address.
+SIGNUP_IP_RATE = "20/h"
+SIGNUP_ADDRESS_RATE = "3/h"
+PREVIEW_RATE = "120/m"
+# Library files cost a worker up to a second or two each: 10 an hour per reader, 20 per address.
+LIBRARY_READER_RATE = "10/h"
+LIBRARY_IP_RATE = "20/h"
+PREVIEW_DAYS = 7
+PREVIEW_SHOWN = 5
+PAST_DIGESTS_SHOWN = 20
+FEEDBACK_SHOWN = 200
+LIBRARY_SHOWN = 100
+UPLOADS_SHOWN = 3
+UPLOADS_SHOWN_FOR = timedelta(days=1)
+DIGEST_MORE_SHOWN = 5  # papers beyond the email's shown under each topic; the rest a page away
+DIGEST_PAGE = 20
+CHECK_INBOX_KEY = "paperwire_signup"
+
+
+def int_param(text: str | None) -> int | None:
+    """A number from the request: None when absent; a 404 when not a number a key can be."""
+    if text is None:
+        return None
+    value = bounded_int(text)
+    if value is None:
+        raise Http404("Not a number.")
+    return value
+
+
+def bad_link(request: HttpRequest, *, expired: bool, action: str) -> HttpResponse:
+    return render(
+        request, "newsletter/bad_link.html", {"expired": expired, "action": action}, status=400
+    )

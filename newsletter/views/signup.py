@@ -1,0 +1,100 @@
+"""Signing up: the form, its rule preview, and the page after it."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.decorators import ratelimit
+
+from core.addresses import mailbox_key
+from core.query import QueryError, parse
+from newsletter.forms import SignupForm
+from newsletter.selectors import (
+    name_hints,
+    papers_matching,
+)
+from newsletter.tasks import process_signup
+from newsletter.views.common import (
+    CHECK_INBOX_KEY,
+    PREVIEW_DAYS,
+    PREVIEW_RATE,
+    PREVIEW_SHOWN,
+    SIGNUP_ADDRESS_RATE,
+    SIGNUP_IP_RATE,
+)
+
+
+def _address_key(group: str, request: HttpRequest) -> str:
+    """The per-address limit counts one mailbox however it is spelled (case, Unicode, IDNA,
+    quotes) and whatever its plus-tag."""
+    return mailbox_key(request.POST.get("email", ""))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit(key="ip", rate=SIGNUP_IP_RATE, method="POST", block=False)
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and getattr(request, "limited", False):
+        return render(request, "newsletter/rate_limited.html", status=429)
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+    else:  # a search or a paper's topic may prefill the rules: ?rule=quantization
+        rules = "\n".join(rule.strip()[:300] for rule in request.GET.getlist("rule")[:10])
+        form = SignupForm(initial={"rules": rules} if rules.strip() else None)
+    if request.method == "POST" and form.is_valid():
+        over_cap = is_ratelimited(
+            request, group="signup-address", key=_address_key, rate=SIGNUP_ADDRESS_RATE,
+            method="POST", increment=True,
+        )  # fmt: skip
+        if not over_cap:  # the same work for every address: the task decides what to send
+            process_signup.delay(
+                email=form.cleaned_data["email"],
+                rules=form.cleaned_data["rules"],
+                topic_ids=[topic.pk for topic in form.cleaned_data["topics"]],
+                preferences=form.preferences(),
+            )
+        hints = [hint for rule in form.cleaned_data["rules"] for hint in name_hints(parse(rule))]
+        # POST/redirect/GET: a refresh of the next page never submits again. The address goes
+        # in the session, not the URL (where logs and referrers would keep it).
+        request.session[CHECK_INBOX_KEY] = {"email": form.cleaned_data["email"], "hints": hints}
+        return redirect("newsletter:check_inbox")
+    return render(
+        request,
+        "newsletter/signup.html",
+        {"form": form, "preview_days": PREVIEW_DAYS},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_safe
+def check_inbox(request: HttpRequest) -> HttpResponse:
+    """After a signup: the address the confirmation went to, and notes on the topics."""
+    sent = request.session.get(CHECK_INBOX_KEY)
+    if not sent:
+        return redirect("newsletter:signup")
+    return render(request, "newsletter/check_inbox.html", sent)
+
+
+@require_safe
+@ratelimit(key="ip", rate=PREVIEW_RATE, block=False)
+def rule_preview(request: HttpRequest) -> JsonResponse:
+    """The live preview on the signup form: what a rule would have matched in the last days."""
+    if getattr(request, "limited", False):
+        return JsonResponse({"error": "Too many previews; wait a minute."}, status=429)
+    try:
+        rule = parse(request.GET.get("rule", ""))
+    except QueryError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    matches = list(papers_matching(rule, days=PREVIEW_DAYS))
+    return JsonResponse(
+        {
+            "rule": rule.text,
+            "days": PREVIEW_DAYS,
+            "hints": name_hints(rule),
+            "count": len(matches),
+            "papers": [
+                {"id": pk, "title": title, "url": reverse("paper", args=[pk])}
+                for pk, title in matches[:PREVIEW_SHOWN]
+            ],
+        }
+    )
