@@ -19,6 +19,7 @@ class NewsletterConfig(AppConfig):
 
         signals.confirmation_needed.connect(tasks.queue_confirmation, dispatch_uid="nl.confirm")
         signals.manage_link_needed.connect(tasks.queue_manage_link, dispatch_uid="nl.manage")
+        signals.links_reset.connect(tasks.queue_links_reset, dispatch_uid="nl.links_reset")
         signals.library_upload_received.connect(
             tasks.queue_library_upload, dispatch_uid="nl.library_upload"
         )

@@ -166,9 +166,15 @@ def schedule_text(subscriber: Subscriber) -> str:
     return f"{when} at {subscriber.send_hour:02d}:00 ({subscriber.timezone})"
 
 
-def send_manage_link(subscriber: Subscriber) -> None:
-    """For a signup from an address that is already subscribed: a way in, and nothing changed."""
-    _send("manage_link", subscriber, {})
+def send_manage_link(subscriber: Subscriber, *, reason: str = "signup") -> None:
+    """A way in to the manage page: for a signup from an address that is already subscribed
+    (nothing changed), or for a reader who asked for a new link (`reason` "asked")."""
+    _send("manage_link", subscriber, {"asked": reason == "asked"})
+
+
+def send_links_reset(subscriber: Subscriber) -> None:
+    """After "sign out every link": the new manage link, and word that the old links stopped."""
+    _send("links_reset", subscriber, {})
 
 
 def _send(kind: str, subscriber: Subscriber, context: dict) -> None:

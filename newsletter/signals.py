@@ -11,8 +11,11 @@ from django.dispatch import Signal
 
 # A new or re-pending address must confirm: `subscriber_id`.
 confirmation_needed = Signal()
-# A subscribed address signed up again: it gets a way in to its manage page (`subscriber_id`).
+# A subscribed address signed up again, or asked for a new link: it gets a way in to its manage
+# page (`subscriber_id`; `reason` "signup", the default, or "asked").
 manage_link_needed = Signal()
+# A reader signed out every link: mail them their new manage link (`subscriber_id`).
+links_reset = Signal()
 # Subscriptions were created or their rule changed: match them against the recent papers
 # (`subscription_ids`).
 subscriptions_changed = Signal()

@@ -13,7 +13,7 @@ from newsletter.digests.delivery import digests_due_batched, digests_prepare, di
 from newsletter.models import SUBSCRIBED, Subscriber, Topic
 from newsletter.services.library import library_upload_read
 from newsletter.services.matching import matches_update, subscriptions_match_recent
-from newsletter.services.subscribers import subscriber_signup
+from newsletter.services.subscribers import manage_link_request, subscriber_signup
 
 # Ids per matching task: a large ingest or import becomes several tasks of bounded size.
 MATCH_TASK_PAPERS = 5000
@@ -36,10 +36,24 @@ def process_signup(email: str, rules: list[str], topic_ids: list[int], preferenc
 
 
 @shared_task
-def send_manage_link(subscriber_id: int) -> None:
+def send_manage_link(subscriber_id: int, reason: str = "signup") -> None:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is not None and subscriber.status in SUBSCRIBED:
-        emails.send_manage_link(subscriber)
+        emails.send_manage_link(subscriber, reason=reason)
+
+
+@shared_task
+def request_manage_link(email: str) -> str:
+    """ "Send me a new link", from the page: the request only queues it, so every address takes
+    the same path and the same time there."""
+    return manage_link_request(email=email)
+
+
+@shared_task
+def send_links_reset(subscriber_id: int) -> None:
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is not None and subscriber.status in SUBSCRIBED:
+        emails.send_links_reset(subscriber)
 
 
 @shared_task
@@ -145,8 +159,12 @@ def queue_confirmation(sender, subscriber_id: int, **kwargs) -> None:
     send_confirmation.delay_on_commit(subscriber_id)
 
 
-def queue_manage_link(sender, subscriber_id: int, **kwargs) -> None:
-    send_manage_link.delay_on_commit(subscriber_id)
+def queue_manage_link(sender, subscriber_id: int, reason: str = "signup", **kwargs) -> None:
+    send_manage_link.delay_on_commit(subscriber_id, reason)
+
+
+def queue_links_reset(sender, subscriber_id: int, **kwargs) -> None:
+    send_links_reset.delay_on_commit(subscriber_id)
 
 
 def queue_subscription_matching(sender, subscription_ids: list[int], **kwargs) -> None:

@@ -8,9 +8,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.addresses import canonical_or_same
-from newsletter.models import SUBSCRIBED, SUPPRESSED, Subscriber, Subscription, Topic
+from newsletter.models import (
+    SUBSCRIBED,
+    SUPPRESSED,
+    Subscriber,
+    Subscription,
+    Topic,
+    new_token,
+)
 from newsletter.services.schedule import subscriber_next_digest_at
-from newsletter.signals import confirmation_needed, manage_link_needed, subscriptions_changed
+from newsletter.signals import (
+    confirmation_needed,
+    links_reset,
+    manage_link_needed,
+    subscriptions_changed,
+)
 
 
 def subscriber_signup(
@@ -86,6 +98,30 @@ def _replace_subscriptions(subscriber: Subscriber, rules: list[str], topics: lis
     )
     # New and edited subscriptions are matched against the recent papers at once.
     subscriptions_changed.send(sender=Subscription, subscription_ids=[s.pk for s in created])
+
+
+def subscriber_links_reset(*, subscriber: Subscriber) -> None:
+    """Sign out every link: a new opaque token, so every link made before (manage, confirm,
+    digests, 👍/👎, mute, unsubscribe) and the private feed's URL stop working. A mail brings
+    the reader their new manage link, and says so."""
+    with transaction.atomic():
+        subscriber.token = new_token()
+        subscriber.save(update_fields=["token"])
+        links_reset.send(sender=Subscriber, subscriber_id=subscriber.pk)
+
+
+def manage_link_request(*, email: str) -> str:
+    """ "Send me a new link": a subscribed address gets a mail with its manage link; any other
+    gets nothing. Run by a worker, so the page answers alike for every address."""
+    subscriber = (
+        Subscriber.objects.filter(email__iexact=canonical_or_same(email), status__in=SUBSCRIBED)
+        .only("pk")
+        .first()
+    )
+    if subscriber is None:
+        return "nothing"
+    manage_link_needed.send(sender=Subscriber, subscriber_id=subscriber.pk, reason="asked")
+    return "manage_link"
 
 
 def subscriber_confirm(*, subscriber: Subscriber) -> bool:

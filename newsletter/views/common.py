@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.numbers import bounded_int
+from newsletter.context_processors import MANAGE_URL_KEY
 
 ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
 # Sends are capped per IP and per address. The per-address cap answers with the same page as
@@ -14,6 +15,9 @@ ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
 SIGNUP_IP_RATE = "20/h"
 SIGNUP_ADDRESS_RATE = "3/h"
 PREVIEW_RATE = "120/m"
+# "Send me a new link": 10 an hour per client address, 3 mails an hour per mailbox.
+NEW_LINK_IP_RATE = "10/h"
+NEW_LINK_MAILBOX_RATE = "3/h"
 # Library files cost a worker up to a second or two each: 10 an hour per reader, 20 per address.
 LIBRARY_READER_RATE = "10/h"
 LIBRARY_IP_RATE = "20/h"
@@ -43,3 +47,24 @@ def bad_link(request: HttpRequest, *, expired: bool, action: str) -> HttpRespons
     return render(
         request, "newsletter/bad_link.html", {"expired": expired, "action": action}, status=400
     )
+
+
+# The browser of a subscription's owner: one that opened the manage page with a manage link,
+# which arrives only by mail to the reader. Pages reached from a digest's links (which people
+# forward) offer what changes the subscription, and link to the manage page, only there.
+OWNER_KEY = "paperwire_owner"
+
+
+def mark_owner(request: HttpRequest, subscriber) -> None:
+    if request.session.get(OWNER_KEY) != subscriber.pk:
+        request.session[OWNER_KEY] = subscriber.pk
+
+
+def is_owner(request: HttpRequest, subscriber) -> bool:
+    session = getattr(request, "session", None)
+    return session is not None and session.get(OWNER_KEY) == subscriber.pk
+
+
+def forget_owner(request: HttpRequest) -> None:
+    for key in (OWNER_KEY, MANAGE_URL_KEY):
+        request.session.pop(key, None)

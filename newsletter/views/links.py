@@ -46,6 +46,7 @@ from newsletter.views.common import (
     ONE_CLICK_BODY,
     bad_link,
     int_param,
+    is_owner,
 )
 from papers.models import Paper
 
@@ -149,6 +150,10 @@ def feedback(request: HttpRequest, token: str, verdict: str) -> HttpResponse:
         elif action == "undo":
             feedback_forget(subscriber=subscriber, paper_id=paper.pk)
         elif action in ("exclude", "exclude_save"):
+            if not is_owner(request, subscriber):
+                return HttpResponse(
+                    "Open your manage link first.", status=403, content_type="text/plain"
+                )
             exclusion = _exclusion(request, subscriber)
             if exclusion is None:
                 return HttpResponse("Unknown exclusion.", status=400, content_type="text/plain")
@@ -169,10 +174,12 @@ def feedback(request: HttpRequest, token: str, verdict: str) -> HttpResponse:
         "excluded": request.GET.get("excluded") == "1",
         "current": current,
         "other_url": reverse("newsletter:feedback", args=[token, VERDICT_NAMES[-verdict]]),
-        "manage_url": reverse("newsletter:manage", args=[manage_token(subscriber)]),
+        # What changes the subscription, and the way to the manage page, only in the owner's
+        # browser: this page is a digest's link away, and digests are forwarded.
+        "owner": (owner := is_owner(request, subscriber)),
         "exclusions": (
             exclusions_offered(subscriber=subscriber, paper=paper)
-            if current and current.verdict == Feedback.Verdict.DISLIKE
+            if owner and current and current.verdict == Feedback.Verdict.DISLIKE
             else []
         ),
     }
@@ -215,7 +222,7 @@ def mute(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "subscription": subscription,
         "done": request.GET.get("done") == "1",
-        "manage_url": reverse("newsletter:manage", args=[manage_token(subscriber)]),
+        "owner": is_owner(request, subscriber),
     }
     return render(request, "newsletter/mute.html", context)
 

@@ -23,6 +23,7 @@ from newsletter.services.feedback import (
 from newsletter.services.library import library_import, library_remove, library_upload_receive
 from newsletter.services.subscribers import (
     subscriber_delete,
+    subscriber_links_reset,
     subscriber_pause,
     subscriber_resume,
     subscriber_update,
@@ -42,7 +43,9 @@ from newsletter.views.common import (
     UPLOADS_SHOWN,
     UPLOADS_SHOWN_FOR,
     bad_link,
+    forget_owner,
     int_param,
+    mark_owner,
 )
 
 
@@ -58,6 +61,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     # The header links back here on every page of this browser's visit ("Manage").
     if request.session.get(MANAGE_URL_KEY) != request.path:
         request.session[MANAGE_URL_KEY] = request.path
+    mark_owner(request, subscriber)
     if request.method == "POST":
         act = MANAGE_ACTIONS.get(request.POST.get("action", ""))
         if act is None:
@@ -173,8 +177,16 @@ def _library_remove(request: HttpRequest, subscriber) -> HttpResponse:
 
 def _delete(request: HttpRequest, subscriber) -> HttpResponse:
     subscriber_delete(subscriber=subscriber)
-    request.session.pop(MANAGE_URL_KEY, None)
+    forget_owner(request)
     return render(request, "newsletter/deleted.html")
+
+
+def _sign_out(request: HttpRequest, subscriber) -> HttpResponse:
+    """Sign out every link: a new token, so every earlier link (manage, digests, 👍/👎, mute,
+    unsubscribe) and the private feed's URL stop working; a mail brings the new manage link."""
+    subscriber_links_reset(subscriber=subscriber)
+    forget_owner(request)
+    return render(request, "newsletter/signed_out.html", {"subscriber": subscriber})
 
 
 def _pause(request: HttpRequest, subscriber) -> HttpResponse:
@@ -206,6 +218,7 @@ MANAGE_ACTIONS = {
     "library_add": _library_add,
     "library_remove": _library_remove,
     "delete": _delete,
+    "sign_out": _sign_out,
     "pause": _pause,
     "resume": _resume,
     "forget": _forget,

@@ -1,5 +1,6 @@
 """Signing up: the form, its rule preview, and the page after it."""
 
+from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,9 +15,11 @@ from newsletter.selectors import (
     name_hints,
     papers_matching,
 )
-from newsletter.tasks import process_signup
+from newsletter.tasks import process_signup, request_manage_link
 from newsletter.views.common import (
     CHECK_INBOX_KEY,
+    NEW_LINK_IP_RATE,
+    NEW_LINK_MAILBOX_RATE,
     PREVIEW_DAYS,
     PREVIEW_RATE,
     PREVIEW_SHOWN,
@@ -98,3 +101,40 @@ def rule_preview(request: HttpRequest) -> JsonResponse:
             ],
         }
     )
+
+
+class NewLinkForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address", max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )  # fmt: skip
+
+
+def _mailbox_key(group: str, request: HttpRequest) -> str:
+    return mailbox_key(request.POST.get("email", ""))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit(key="ip", rate=NEW_LINK_IP_RATE, method="POST", block=False)
+def new_link(request: HttpRequest) -> HttpResponse:
+    """ "Send me a new link": a manage link by mail, for an address. Every address gets the same
+    page and the request only queues the work, so nothing tells who is subscribed. Limited per
+    client address (429) and per mailbox (silently: the same page)."""
+    if request.method == "POST" and getattr(request, "limited", False):
+        return render(request, "newsletter/rate_limited.html", {"what": "link"}, status=429)
+    form = NewLinkForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        over_cap = is_ratelimited(
+            request, group="new-link-mailbox", key=_mailbox_key, rate=NEW_LINK_MAILBOX_RATE,
+            method="POST", increment=True,
+        )  # fmt: skip
+        if not over_cap:
+            request_manage_link.delay(email=form.cleaned_data["email"])
+        return redirect("newsletter:new_link_sent")
+    status = 400 if form.is_bound else 200
+    return render(request, "newsletter/new_link.html", {"form": form}, status=status)
+
+
+@require_safe
+def new_link_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "newsletter/new_link_sent.html")

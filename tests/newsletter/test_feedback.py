@@ -15,7 +15,7 @@ from newsletter.models import Digest, Feedback, Subscriber, Subscription
 from newsletter.services.feedback import feedback_record
 from newsletter.services.matching import matches_update
 from newsletter.services.schedule import digests_create_now
-from newsletter.tokens import feedback_token, mute_token
+from newsletter.tokens import feedback_token, manage_token, mute_token
 
 pytestmark = pytest.mark.django_db
 URL_RE = re.compile(r"""https?://[^\s"'<>]+""")
@@ -135,6 +135,7 @@ def test_fewer_like_this_offers_exclusions_shows_the_rule_and_saves_it(
     client, make_paper, sent, django_capture_on_commit_callbacks
 ):
     ada, papers, _ = sent
+    client.get(f"/manage/{manage_token(ada)}/")  # the owner's browser
     survey = make_paper("A survey of LLM serving", upvotes=50)
     ada.subscriptions.filter(rule="llm").update(rule="llm OR gpt")
     matches_update()
@@ -165,6 +166,7 @@ def test_fewer_like_this_offers_exclusions_shows_the_rule_and_saves_it(
 
 def test_a_lone_term_is_never_offered_for_exclusion(client, make_paper, sent):
     ada, papers, _ = sent
+    client.get(f"/manage/{manage_token(ada)}/")  # the owner's browser
     url = f"/feedback/{feedback_token(ada, papers[3].pk)}/down/"
     client.post(url, {"action": "record"})
     page = client.get(url + "?done=1").content.decode()
