@@ -28,8 +28,8 @@ from django.template.loader import get_template, render_to_string
 from django.urls import get_script_prefix, reverse
 
 from newsletter.content import SUBJECT_TOPICS, Card, Content, topic_title
-from newsletter.models import Subscriber
-from newsletter.selectors import SAMPLE_DAYS, sample_cards
+from newsletter.models import SignupRequest, Subscriber
+from newsletter.selectors import SAMPLE_DAYS, sample_cards, signup_asked
 from newsletter.tokens import (
     confirm_token,
     digest_token,
@@ -120,21 +120,20 @@ def send_digest_test(*, digest_id: int, rendered: "Rendered", to: str) -> None:
     message.send()
 
 
-def send_confirmation(subscriber: Subscriber) -> None:
+def send_confirmation(subscriber: Subscriber, request: SignupRequest | None = None) -> None:
     """Double opt-in, with a recap of what was asked for (topics, how often) and the papers the
-    reader would have got in the last SAMPLE_DAYS days, built like the digest."""
-    confirm = absolute(reverse("newsletter:confirm", args=[confirm_token(subscriber)]))
+    reader would have got in the last SAMPLE_DAYS days, built like the digest. Its link
+    confirms that request, exactly (or, without one, the subscription as it is)."""
+    token = confirm_token(subscriber, request.pk if request else None)
+    asked = signup_asked(subscriber, request)
     shown = []
-    for card in sample_cards(subscriber):
+    for card in sample_cards([rule for _rule, _name, rule in asked.topics]):
         html, text = _card(card, absolute(reverse("paper", args=[card.id])))
         shown.append(("".join(html), "".join(text)))
     context = {
-        "confirm_url": confirm,
-        "topics": [
-            recap_text(topic_title(s.rule, s.topic.name if s.topic else None))
-            for s in subscriber.subscriptions.select_related("topic")
-        ],
-        "schedule": schedule_text(subscriber),
+        "confirm_url": absolute(reverse("newsletter:confirm", args=[token])),
+        "topics": [recap_text(topic_title(rule, name)) for rule, name, _ in asked.topics],
+        "schedule": schedule_text(asked.schedule),
         "samples": shown,
         "sample_days": SAMPLE_DAYS,
     }

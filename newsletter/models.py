@@ -390,3 +390,29 @@ class LibraryUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or 'library file'} ({self.get_status_display().lower()})"
+
+
+class SignupRequest(models.Model):
+    """What one signup of a pending address asked for (topics, schedule, limits): each gets its
+    own confirmation mail, whose link confirms exactly what that mail recapped. A later signup
+    of the same pending address, by anyone, is a new request: it never rewrites an earlier
+    one, nor what the subscriber has."""
+
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="signup_requests"
+    )
+    rules = models.JSONField(default=list)
+    topic_ids = models.JSONField(default=list)
+    preferences = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=now, editable=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def topics(self) -> list["Topic"]:
+        by_id = Topic.objects.in_bulk(self.topic_ids)
+        return [by_id[pk] for pk in self.topic_ids if pk in by_id]

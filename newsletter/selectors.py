@@ -1,6 +1,7 @@
 """Reads for the newsletter: which stored papers a rule matches, the names a rule may mean,
 a digest's counts, and the papers and digests that services and assembly start from."""
 
+import copy
 import difflib
 import re
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from core.query import Document, Query, QueryError, document, parse
 from core.query.parser import MAX_CLAUSES
 from core.text import fold_accents
 from newsletter.content import ALSO_TRENDING, Card, cards_read, digest_lookback
-from newsletter.models import Digest, Match, Subscriber, Subscription
+from newsletter.models import Digest, Match, SignupRequest, Subscriber, Subscription
 from papers.models import Organization, Paper
 from papers.selectors import listed_since
 
@@ -160,12 +161,36 @@ SAMPLE_DAYS = 7
 SAMPLES = 3
 
 
-def sample_cards(subscriber: Subscriber) -> list[Card]:
-    """The most upvoted papers of the last SAMPLE_DAYS days on the reader's topics: what they
+@dataclass
+class Asked:
+    """What a confirmation recaps and its link confirms: the topics (as named, and the rule
+    each matches by) and an unsaved copy of the subscriber with the schedule asked."""
+
+    topics: list[tuple[str, str | None, str]]  # (rule, curated topic's name, rule matched)
+    schedule: Subscriber
+
+
+def signup_asked(subscriber: Subscriber, request: SignupRequest | None) -> Asked:
+    """What `request` asked for; without one, what the subscriber has."""
+    if request is None:
+        topics = [
+            (s.rule, s.topic.name if s.topic else None, s.topic.rule if s.topic else s.rule)
+            for s in subscriber.subscriptions.select_related("topic")
+        ]
+        return Asked(topics=topics, schedule=subscriber)
+    schedule = copy.copy(subscriber)
+    for name, value in request.preferences.items():
+        setattr(schedule, name, value)
+    topics = [(rule, None, rule) for rule in request.rules]
+    topics += [("", topic.name, topic.rule) for topic in request.topics()]
+    return Asked(topics=topics, schedule=schedule)
+
+
+def sample_cards(rules: list[str]) -> list[Card]:
+    """The most upvoted papers of the last SAMPLE_DAYS days on these rules: what a reader
     would have got (the confirmation mail shows them)."""
     ids: set[int] = set()
-    for subscription in subscriber.subscriptions.select_related("topic"):
-        rule = subscription.topic.rule if subscription.topic else subscription.rule
+    for rule in rules:
         try:
             ids.update(pk for pk, _title in papers_matching(parse(rule), days=SAMPLE_DAYS))
         except QueryError:

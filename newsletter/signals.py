@@ -9,7 +9,8 @@ connect receivers of its own.
 
 from django.dispatch import Signal
 
-# A new or re-pending address must confirm: `subscriber_id`.
+# A new or re-pending address must confirm what it asked: `subscriber_id`, `request_id` (the
+# SignupRequest its confirmation mail recaps).
 confirmation_needed = Signal()
 # A subscribed address signed up again, or asked for a new link: it gets a way in to its manage
 # page (`subscriber_id`; `reason` "signup", the default, or "asked").

@@ -21,10 +21,15 @@ MATCH_TASK_SUBSCRIPTIONS = 5000
 
 
 @shared_task
-def send_confirmation(subscriber_id: int) -> None:
+def send_confirmation(subscriber_id: int, request_id: int | None = None) -> None:
+    """The confirmation of one signup request (without one: of the latest, or of the
+    subscription as it is, as the admin's "resend" asks)."""
     subscriber = Subscriber.objects.filter(pk=subscriber_id, status="pending").first()
-    if subscriber is not None:  # confirmed, deleted or suppressed since: nothing to send
-        emails.send_confirmation(subscriber)
+    if subscriber is None:  # confirmed, deleted or suppressed since: nothing to send
+        return
+    requests = subscriber.signup_requests.filter(confirmed_at__isnull=True)
+    request = requests.filter(pk=request_id).first() if request_id is not None else requests.first()
+    emails.send_confirmation(subscriber, request)
 
 
 @shared_task
@@ -155,8 +160,8 @@ def queue_library_upload(sender, upload_id: int, **kwargs) -> None:
     read_library_upload.delay_on_commit(upload_id)
 
 
-def queue_confirmation(sender, subscriber_id: int, **kwargs) -> None:
-    send_confirmation.delay_on_commit(subscriber_id)
+def queue_confirmation(sender, subscriber_id: int, request_id: int | None = None, **kwargs) -> None:
+    send_confirmation.delay_on_commit(subscriber_id, request_id)
 
 
 def queue_manage_link(sender, subscriber_id: int, reason: str = "signup", **kwargs) -> None:

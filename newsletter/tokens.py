@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from django.core import signing
 
-from newsletter.models import Subscriber
+from newsletter.models import SignupRequest, Subscriber
 
 CONFIRM_MAX_AGE = timedelta(days=7)
 MANAGE_MAX_AGE = timedelta(days=30)  # every email carries a fresh one
@@ -37,21 +37,38 @@ class InvalidToken(Exception):
         super().__init__("expired" if expired else "invalid")
 
 
-def confirm_token(subscriber: Subscriber) -> str:
-    # The address is signed too, so a link sent to an old address cannot confirm a new one.
-    return signing.dumps([subscriber.token, subscriber.email.lower()], salt=CONFIRM_SALT)
+def confirm_token(subscriber: Subscriber, request_id: int | None = None) -> str:
+    """A confirmation link's token: for the subscriber's address (a link sent to an old address
+    cannot confirm a new one) and the signup request its mail recapped."""
+    return signing.dumps(
+        [subscriber.token, subscriber.email.lower(), request_id], salt=CONFIRM_SALT
+    )
 
 
 def manage_token(subscriber: Subscriber) -> str:
     return signing.dumps(subscriber.token, salt=MANAGE_SALT)
 
 
-def subscriber_for_confirm(token: str) -> Subscriber:
-    opaque, email = _load(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+def confirm_for_token(token: str) -> tuple[Subscriber, SignupRequest | None]:
+    """(subscriber, the signup request to confirm: None for a link that confirms the address
+    as it is, as links made before requests did)."""
+    values = _load(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    if not isinstance(values, list) or len(values) not in (2, 3):
+        raise InvalidToken()
+    opaque, email, *rest = values
     subscriber = Subscriber.objects.filter(token=opaque, email__iexact=email).first()
     if subscriber is None:
         raise InvalidToken()
-    return subscriber
+    request = None
+    if rest and rest[0] is not None:
+        request = subscriber.signup_requests.filter(pk=rest[0]).first()
+        if request is None:
+            raise InvalidToken()
+    return subscriber, request
+
+
+def subscriber_for_confirm(token: str) -> Subscriber:
+    return confirm_for_token(token)[0]
 
 
 def subscriber_for_manage(token: str) -> Subscriber:

@@ -11,6 +11,7 @@ from core.addresses import canonical_or_same
 from newsletter.models import (
     SUBSCRIBED,
     SUPPRESSED,
+    SignupRequest,
     Subscriber,
     Subscription,
     Topic,
@@ -32,7 +33,9 @@ def subscriber_signup(
 
     Every case looks the same to the visitor (no enumeration):
     - a new, pending or unsubscribed address gets the confirmation email, and until it is
-      confirmed that is the only email it receives;
+      confirmed that is the only email it receives; what was asked is a `SignupRequest` of its
+      own, which that email recaps and its link confirms (anyone may sign any address up, so
+      a later signup never rewrites an earlier one);
     - an active or paused one gets a "manage your subscription" email, and nothing changes;
     - a bounced or complained one gets nothing: it is suppressed.
     """
@@ -40,7 +43,15 @@ def subscriber_signup(
         subscriber = _locked_subscriber(email)
         if subscriber is None or subscriber.status not in (*SUBSCRIBED, *SUPPRESSED):
             subscriber = _save_pending(subscriber, email, rules, topics, preferences)
-            confirmation_needed.send(sender=Subscriber, subscriber_id=subscriber.pk)
+            if subscriber.status != Subscriber.Status.PENDING:  # confirmed a moment ago
+                return "nothing"
+            asked = SignupRequest.objects.create(
+                subscriber=subscriber, rules=list(rules), topic_ids=[t.pk for t in topics],
+                preferences=preferences,
+            )  # fmt: skip
+            confirmation_needed.send(
+                sender=Subscriber, subscriber_id=subscriber.pk, request_id=asked.pk
+            )
             return "confirmation"
         if subscriber.status in SUBSCRIBED:
             manage_link_needed.send(sender=Subscriber, subscriber_id=subscriber.pk)
@@ -69,23 +80,22 @@ def _locked_subscriber(email: str) -> Subscriber | None:
 
 
 def _save_pending(subscriber, email, rules, topics, preferences) -> Subscriber:
-    if subscriber is None:
-        subscriber = Subscriber(email=email)
-    subscriber.status = Subscriber.Status.PENDING
+    """A new address, pending with what it asked; an address we have (pending or unsubscribed)
+    pending again, its topics and schedule left as they are until a link confirms a request."""
+    if subscriber is not None:
+        if subscriber.status != Subscriber.Status.PENDING:
+            subscriber.status = Subscriber.Status.PENDING
+            subscriber.save(update_fields=["status"])
+        return subscriber
+    subscriber = Subscriber(email=email, status=Subscriber.Status.PENDING)
     for name, value in preferences.items():
         setattr(subscriber, name, value)
-    subscriber.full_clean(
-        exclude=["email"] if subscriber.pk else None,
-        validate_unique=False,
-        validate_constraints=False,
-    )
+    subscriber.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             subscriber.save()
     except IntegrityError:  # the same address signed up a moment ago, in another request
-        subscriber = Subscriber.objects.select_for_update().get(email__iexact=email)
-        if subscriber.status != Subscriber.Status.PENDING:
-            return subscriber
+        return Subscriber.objects.select_for_update().get(email__iexact=email)
     _replace_subscriptions(subscriber, rules, topics)
     return subscriber
 
@@ -124,12 +134,21 @@ def manage_link_request(*, email: str) -> str:
     return "manage_link"
 
 
-def subscriber_confirm(*, subscriber: Subscriber) -> bool:
-    """Double opt-in's second step: a pending address becomes active. True if it changed.
+def subscriber_confirm(*, subscriber: Subscriber, request: SignupRequest | None = None) -> bool:
+    """Double opt-in's second step: a pending address becomes active, with what `request`
+    asked (the topics and schedule its mail recapped), or as it is. True if it changed.
 
     A conditional UPDATE, so two clicks (or a scanner and a person) confirm once.
     """
     with transaction.atomic():
+        locked = Subscriber.objects.select_for_update().filter(pk=subscriber.pk).first()
+        if request is not None and locked is not None and locked.status == "pending":
+            for name, value in request.preferences.items():
+                setattr(subscriber, name, value)
+            subscriber.save(update_fields=list(request.preferences))
+            _replace_subscriptions(subscriber, request.rules, request.topics())
+            request.confirmed_at = timezone.now()
+            request.save(update_fields=["confirmed_at"])
         changed = Subscriber.objects.filter(
             pk=subscriber.pk, status=Subscriber.Status.PENDING
         ).update(

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from newsletter.content import content_read
-from newsletter.emails import period_label
+from newsletter.content import content_read, topic_title
+from newsletter.emails import period_label, schedule_text
 from newsletter.models import Feedback, Topic
 from newsletter.selectors import (
     Exclusion,
@@ -17,6 +17,7 @@ from newsletter.selectors import (
     exclusions_offered,
     removed_by,
     rule_with_exclusion,
+    signup_asked,
 )
 from newsletter.services.feedback import (
     feedback_forget,
@@ -33,11 +34,11 @@ from newsletter.tokens import (
     VERDICT_NAMES,
     VERDICTS,
     InvalidToken,
+    confirm_for_token,
     digest_for_token,
     feedback_for_token,
     manage_token,
     mute_for_token,
-    subscriber_for_confirm,
     subscriber_for_opaque,
 )
 from newsletter.views.common import (
@@ -53,16 +54,25 @@ from papers.models import Paper
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """A confirmation link: the page recaps what it will activate (the topics and schedule its
+    mail recapped) before the button; the button's POST activates exactly that."""
     try:
-        subscriber = subscriber_for_confirm(token)
+        subscriber, asked = confirm_for_token(token)
     except InvalidToken as exc:
         return bad_link(request, expired=exc.expired, action="confirm your subscription")
     if request.method == "POST":
-        subscriber_confirm(subscriber=subscriber)
+        subscriber_confirm(subscriber=subscriber, request=asked)
         return redirect(
             reverse("newsletter:manage", args=[manage_token(subscriber)]) + "?confirmed=1"
         )
-    return render(request, "newsletter/confirm.html", {"subscriber": subscriber})
+    recap = signup_asked(subscriber, asked)
+    context = {
+        "subscriber": subscriber,
+        "topics": [topic_title(rule, name) for rule, name, _ in recap.topics],
+        "schedule": schedule_text(recap.schedule),
+        "max_papers": recap.schedule.max_papers,
+    }
+    return render(request, "newsletter/confirm.html", context)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

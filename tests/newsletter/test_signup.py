@@ -119,8 +119,13 @@ def test_an_unsubscribed_address_must_confirm_again(client):
     sign_up(client, rules="verilog")
     subscriber = Subscriber.objects.get()
     assert subscriber.status == "pending"
-    assert [s.rule for s in subscriber.subscriptions.all()] == ["verilog"]
     assert [m.subject for m in mail.outbox] == ["Confirm your Paperwire subscription"]
+    assert "verilog" in mail.outbox[0].body
+    link = re.search(r"/confirm/\S+/", mail.outbox[0].body)[0]
+    client.post(link)
+    subscriber.refresh_from_db()
+    assert subscriber.status == "active"
+    assert [s.rule for s in subscriber.subscriptions.all()] == ["verilog"]
 
 
 def test_a_suppressed_address_is_sent_nothing(client):
