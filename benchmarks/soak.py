@@ -1,11 +1,17 @@
 #!/usr/bin/env python
 """Soak test: 10,000 signup and preview requests from 50 concurrent clients against gunicorn with
-2 workers on 127.0.0.1, as a flood behind a proxy would send them.
+2 workers on 127.0.0.1, as a flood behind a proxy would send them, with hostile library uploads
+in the mix.
 
 Each client has an address of its own (sent as X-Forwarded-For, with TRUSTED_PROXIES=1 as behind
 one proxy) and sends 200 requests: 25 signups with distinct addresses (the limit is 20 an hour
 per client address) and 175 previews (120 a minute). Signups are processed in the web process
 (CELERY_TASK_ALWAYS_EAGER), so the subscriber table can be counted at the end.
+
+Beside them, 5 readers each upload 12 library files through their manage page, from addresses
+of their own: 10 MB files of hundreds of thousands of entries or millions of braces (refused
+before parsing, a 400) and a small real library (a 302), in turn. The limit is 10 an hour per
+reader: the last 2 of each get a 429. Every upload must be answered within 2 s.
 
 Prints the rate held, the p95 latency, the answers by status, whether every request over a limit
 got a 429 (and none under it), and whether any subscriber row was lost or duplicated; a last line
@@ -33,10 +39,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._common import django_environment  # noqa: E402
+from benchmarks.uploads import HOSTILE, post  # noqa: E402
 from benchmarks.web import gunicorn  # noqa: E402
 
 SIGNUP_LIMIT = 20  # an hour per address (newsletter.views.SIGNUP_IP_RATE)
 PREVIEW_LIMIT = 120  # a minute per address (PREVIEW_RATE)
+PASSED = {"signup": 302, "preview": 200}  # the answer to a request under its limit
+UPLOAD_LIMIT = 10  # an hour per reader (LIBRARY_READER_RATE)
+UPLOAD_ANSWER_S = 2.0
+SMALL_LIBRARY = (
+    "small.bib",
+    b"@article{a, title={Attention is all you need}, eprint={1706.03762}}\n"
+    b"@article{b, title={{LoRA}: Low-Rank Adaptation}, doi={10.48550/arXiv.2106.09685}}\n",
+)
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -45,6 +60,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--signups", type=int, default=25, help="per client (default 25)")
     parser.add_argument("--previews", type=int, default=175, help="per client (default 175)")
+    parser.add_argument("--uploaders", type=int, default=5, help="readers uploading (default 5)")
+    parser.add_argument("--uploads", type=int, default=12, help="per reader (default 12)")
     parser.add_argument("--count-rows", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.count_rows:
@@ -59,16 +76,32 @@ def main() -> None:
         manage = [sys.executable, str(ROOT / "manage.py")]
         for command in (["migrate", "--no-input", "-v0"], ["collectstatic", "--no-input", "-v0"]):
             subprocess.run([*manage, *command], env=env, check=True, cwd=ROOT, timeout=600)
+        readers = json.loads(
+            subprocess.run([sys.executable, str(ROOT / "benchmarks" / "uploads.py"), "--setup",
+                            str(args.uploaders)], env=env, cwd=ROOT, check=True,
+                           capture_output=True, text=True, timeout=120).stdout
+        )  # fmt: skip
+        files = [(name, make()) for name, make in (v for k, v in HOSTILE.items()
+                 if not k.startswith("worst"))] + [SMALL_LIBRARY]  # fmt: skip
         with gunicorn(env, 2) as base:
             started = time.perf_counter()
-            with ThreadPoolExecutor(args.clients) as pool:
+            with ThreadPoolExecutor(args.clients + args.uploaders) as pool:
+                uploading = [pool.submit(uploader, base, n, path, files, args.uploads)
+                             for n, path in enumerate(readers)]  # fmt: skip
                 runs = list(pool.map(lambda n: client(base, n, args), range(args.clients)))
+                uploads = [future.result() for future in uploading]
             seconds = time.perf_counter() - started
         rows = json.loads(
             subprocess.run([sys.executable, __file__, "--count-rows"], env=env, cwd=ROOT,
                            check=True, capture_output=True, text=True, timeout=120).stdout
         )  # fmt: skip
-    report(runs, rows, seconds, args)
+    report(runs, rows, seconds, args, uploads)
+
+
+def uploader(base: str, number: int, path: str, files: list, count: int) -> list[tuple]:
+    """One reader uploading library files in turn, from an address of its own."""
+    extra = {"X-Forwarded-For": f"10.200.{number}.9"}
+    return [post(base, path, *files[n % len(files)], extra=extra) for n in range(count)]
 
 
 def client(base: str, number: int, args) -> dict:
@@ -125,12 +158,13 @@ def count_rows() -> None:
 
     from newsletter.models import Subscriber
 
-    duplicated = Subscriber.objects.values("email").annotate(n=Count("pk")).filter(n__gt=1).count()
-    print(json.dumps({"rows": Subscriber.objects.count(), "duplicated": duplicated,
-                      "emails": list(Subscriber.objects.values_list("email", flat=True))}))  # fmt: skip
+    signups = Subscriber.objects.exclude(email__startswith="reader")  # the uploaders
+    duplicated = signups.values("email").annotate(n=Count("pk")).filter(n__gt=1).count()
+    print(json.dumps({"rows": signups.count(), "duplicated": duplicated,
+                      "emails": list(signups.values_list("email", flat=True))}))  # fmt: skip
 
 
-def report(runs: list[dict], rows: dict, seconds: float, args) -> None:
+def report(runs: list[dict], rows: dict, seconds: float, args, uploads: list[list]) -> None:
     latencies = sorted(r[2] for run in runs for r in run["results"])
     statuses = Counter((r[0], r[1]) for run in runs for r in run["results"])
     requests = len(latencies)
@@ -141,7 +175,9 @@ def report(runs: list[dict], rows: dict, seconds: float, args) -> None:
             windows: dict[int, list[int]] = {}
             for r in run["results"]:
                 if r[0] == kind:
-                    windows.setdefault(window(run["address"], period, r[3]), []).append(r[1])
+                    # A signup that passes is redirected to "check your inbox" (302).
+                    passed_as = 200 if r[1] == PASSED[kind] else r[1]
+                    windows.setdefault(window(run["address"], period, r[3]), []).append(passed_as)
             for answers in windows.values():
                 # In each window of the limit, the first `limit` pass and every later one is a
                 # 429, nothing else. A request sent as a window turns over may be counted in the
@@ -158,7 +194,7 @@ def report(runs: list[dict], rows: dict, seconds: float, args) -> None:
                     print(f"  {run['address']} {kind}: {passed} passed, {limited} limited, "
                           f"in order: {in_order}")  # fmt: skip
         accepted.update(f"c{number}-{n}@example.org" for n, r in enumerate(run["results"])
-                        if r[0] == "signup" and r[1] == 200)  # fmt: skip
+                        if r[0] == "signup" and r[1] == PASSED["signup"])  # fmt: skip
     stored = set(rows["emails"])
     figures = {
         "requests": requests,
@@ -176,6 +212,13 @@ def report(runs: list[dict], rows: dict, seconds: float, args) -> None:
         "rows_lost": len(accepted - stored),
         "rows_unexpected": len(stored - accepted),
         "rows_duplicated": rows["duplicated"],
+        "uploads": sum(map(len, uploads)),
+        "upload_statuses": dict(Counter(status for run in uploads for status, _ in run)),
+        "uploads_limited_in_order": all(
+            [s == 429 for s, _ in run] == [n >= UPLOAD_LIMIT for n in range(len(run))]
+            for run in uploads
+        ),
+        "slowest_upload_answer_s": round(max(s for run in uploads for _, s in run), 2),
     }
     print(f"{requests:,} requests from {len(runs)} clients in {figures['seconds']} s: "
           f"{figures['requests_per_s']} requests/s, p50 {figures['p50_ms']} ms, "
@@ -186,9 +229,15 @@ def report(runs: list[dict], rows: dict, seconds: float, args) -> None:
     print(f"  signups accepted {len(accepted):,}; subscriber rows {rows['rows']:,}; lost "
           f"{figures['rows_lost']}, unexpected {figures['rows_unexpected']}, duplicated "
           f"{rows['duplicated']}")  # fmt: skip
+    print(f"  uploads {figures['uploads']}: {figures['upload_statuses']}; over the limit got a "
+          f"429, in order: {figures['uploads_limited_in_order']}; slowest answer "
+          f"{figures['slowest_upload_answer_s']} s "
+          f"({figures['slowest_upload_answer_s'] / UPLOAD_ANSWER_S:.2f} of 2 s)")  # fmt: skip
     print(json.dumps({"benchmark": "soak", **figures}))
     healthy = limits_held and not (figures["rows_lost"] or figures["rows_unexpected"]
                                    or rows["duplicated"])  # fmt: skip
+    healthy = healthy and figures["uploads_limited_in_order"]
+    healthy = healthy and figures["slowest_upload_answer_s"] <= UPLOAD_ANSWER_S
     sys.exit(0 if healthy else 1)
 
 

@@ -18,7 +18,9 @@ from newsletter.models import (
     Digest,
     Feedback,
     LibraryEntry,
+    LibraryUpload,
     ReaderModel,
+    SignupRequest,
     Subscriber,
     Subscription,
     Topic,
@@ -79,6 +81,19 @@ class SubscriptionInline(admin.TabularInline):
     autocomplete_fields = ("topic",)
 
 
+class SignupRequestInline(admin.TabularInline):
+    """Each signup of a pending address, as its confirmation mail recapped it."""
+
+    model = SignupRequest
+    fields = ("created_at", "rules", "topic_ids", "preferences", "confirmed_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
     list_display = ("email", "status", "frequency", "next_digest_at", "digests_link", "created_at")
@@ -97,7 +112,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         )
         return format_html('<a href="{}">Digests</a>', url)
 
-    inlines = (SubscriptionInline,)
+    inlines = (SubscriptionInline, SignupRequestInline)
     actions = ("send_digest_now", "resend_confirmation", "suppress", "export_csv")
 
     def save_model(self, request, subscriber, form, change) -> None:
@@ -296,6 +311,25 @@ class LibraryEntryAdmin(admin.ModelAdmin):
     search_fields = ("subscriber__email", "title", "=arxiv_id", "=doi")
     list_select_related = ("paper", "subscriber")
     raw_id_fields = ("subscriber", "paper")
+
+
+@admin.register(LibraryUpload)
+class LibraryUploadAdmin(admin.ModelAdmin):
+    """Library files readers uploaded: checked at once, read by a worker."""
+
+    list_display = ("name", "subscriber", "status", "imported", "created_at", "finished_at")
+    list_filter = ("status",)
+    search_fields = ("subscriber__email", "name")
+    list_select_related = ("subscriber",)
+    readonly_fields = ("subscriber", "name", "status", "summary", "imported", "created_at",
+                       "finished_at")  # fmt: skip
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("data")
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(ReaderModel)

@@ -76,8 +76,8 @@ def matching_papers(rule) -> list[Paper]:
 
 
 def feed_token(subscriber: Subscriber) -> str:
-    """The signed, unguessable part of a subscriber's private feed URL (it never expires; a new
-    manage token, after a reader asks, changes it)."""
+    """The signed, unguessable part of a subscriber's private feed URL. It never expires; "sign
+    out every link" on the manage page gives the reader a new token, which ends it."""
     return signing.dumps([subscriber.pk, subscriber.token[:8]], salt=FEED_SALT, compress=True)
 
 

@@ -122,6 +122,8 @@ def public_gets(paper, topic, subscriber, digest):
         ("/subscribe/", ["rule", "topic", "email"]),
         ("/subscribe/preview/", ["rule"]),
         ("/subscribe/check-inbox/", []),
+        ("/manage/", []),
+        ("/manage/link-sent/", []),
         (f"/confirm/{confirm_token(subscriber)}/", []),
         (f"/unsubscribe/{subscriber.token}/", []),
         (f"/digests/{digest_token(digest.pk, subscriber)}/", ["topic", "page", "format"]),
