@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "csp",
     "axes",
+    "health_check",
     "papers",
     "newsletter",
     "config",  # the whole site: setup, local_setup, screenshots, the admin's state
@@ -327,4 +328,17 @@ PAPERS_ARXIV_CATEGORIES = env_list("PAPERS_ARXIV_CATEGORIES", "cs.AI,cs.CL,cs.CV
 # After this many failed fetches in a row a feed is flagged on the admin index and logged as an error.
 PAPERS_FEED_FAILURES_ALERT = int(os.environ.get("PAPERS_FEED_FAILURES_ALERT", "3"))
 # The site's Trending view: papers listed in the last few days, by upvotes gained in 24 hours.
+# /health/: beat's last tick may be this old (its shortest schedule is 10 minutes), and the disk
+# where the service writes must have this much free.
+HEALTH_BEAT_MAX_AGE_MINUTES = int(os.environ.get("HEALTH_BEAT_MAX_AGE_MINUTES", "30"))
+HEALTH_MIN_FREE_DISK_MB = int(os.environ.get("HEALTH_MIN_FREE_DISK_MB", "500"))
+
+# Retention (days): "Prune old rows" deletes what is older, in batches. Papers are never pruned,
+# nor a paper's last upvote count before the cutoff, nor a feed's latest ingest run.
+PAPERS_UPVOTE_HISTORY_DAYS = int(os.environ.get("PAPERS_UPVOTE_HISTORY_DAYS", "90"))
+PAPERS_INGEST_RUN_RETENTION_DAYS = int(os.environ.get("PAPERS_INGEST_RUN_RETENTION_DAYS", "90"))
+NEWSLETTER_MATCH_RETENTION_DAYS = int(os.environ.get("NEWSLETTER_MATCH_RETENTION_DAYS", "30"))
+NEWSLETTER_DIGEST_RETENTION_DAYS = int(os.environ.get("NEWSLETTER_DIGEST_RETENTION_DAYS", "180"))
+NEWSLETTER_EVENT_RETENTION_DAYS = int(os.environ.get("NEWSLETTER_EVENT_RETENTION_DAYS", "180"))
+NEWSLETTER_REQUEST_RETENTION_DAYS = int(os.environ.get("NEWSLETTER_REQUEST_RETENTION_DAYS", "30"))
 PAPERS_TRENDING_DAYS = int(os.environ.get("PAPERS_TRENDING_DAYS", "3"))

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 from django.urls.converters import get_converters
 
+from config.health import Health
 from core.numbers import IdConverter
 from newsletter.webhooks import tracking_webhook, webhook_secrets
 from papers import views as paper_views
@@ -23,6 +24,7 @@ urlpatterns = [
     path("papers/<id:pk>/", paper_views.paper, name="paper"),
     path("feeds/", include("newsletter.feed_urls")),
     path("favicon.ico", paper_views.favicon, name="favicon"),
+    path("health/", Health.as_view(), name="health"),
     path("admin/", admin.site.urls),
     path("", include("newsletter.urls")),
 ]

@@ -173,3 +173,18 @@ def _max_parameters(connection) -> int:
         connection.ensure_connection()
         return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     return connection.features.max_query_params or 65535
+
+
+def delete_in_batches(queryset, *, batch: int = 5000, limit: int = 10_000_000) -> int:
+    """Delete the rows of `queryset` a batch of primary keys at a time, each batch its own short
+    transaction (a large delete never holds the tables for long); how many rows went. Rows that
+    other rows point to with CASCADE go with them, as with `QuerySet.delete`. At most `limit`
+    rows in one call: a periodic caller takes the rest next time."""
+    deleted = 0
+    model = queryset.model
+    while deleted < limit:
+        ids = list(queryset.values_list("pk", flat=True)[:batch])
+        if not ids:
+            break
+        deleted += model._base_manager.filter(pk__in=ids).delete()[1].get(model._meta.label, 0)
+    return deleted

@@ -150,6 +150,10 @@ class TestDockerCompose:
             "healthcheck" in self.services["postgres"] and "healthcheck" in self.services["redis"]
         )
 
+    def test_the_web_healthcheck_asks_health(self):
+        [test] = [part for part in self.services["web"]["healthcheck"]["test"] if "urlopen" in part]
+        assert "http://127.0.0.1:8000/health/" in test
+
     def test_setup_runs_once_before_web_worker_and_beat(self):
         setup = self.services["setup"]
         assert setup["command"] == (
