@@ -7,7 +7,8 @@ as HTML, text (`?format=text`) or JSON (`?format=json`):
 - beat: its last tick (the newest run of a periodic task) within HEALTH_BEAT_MAX_AGE;
 - feeds: no enabled feed failing PAPERS_FEED_FAILURES_ALERT times in a row, and each one's
   last successful fetch named;
-- disk: at least HEALTH_MIN_FREE_DISK_MB free where the service writes (PAPERWIRE_VAR_DIR).
+- disk: at least HEALTH_MIN_FREE_DISK_MB free where the service writes (PAPERWIRE_VAR_DIR);
+- sending: not paused by the deliverability guard (if it is: degraded, a 200 that says why).
 Messages name what is wrong and never a secret (the broker's URL is never shown).
 """
 
@@ -20,7 +21,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 from health_check.base import HealthCheck
-from health_check.exceptions import ServiceUnavailable
+from health_check.exceptions import ServiceUnavailable, ServiceWarning
 from health_check.views import HealthCheckView
 
 
@@ -90,6 +91,18 @@ class Disk(HealthCheck):
             )
 
 
+@dataclasses.dataclass
+class Sending(HealthCheck):
+    """Mail goes out: the deliverability guard has not paused it (degraded, not down)."""
+
+    def run(self) -> None:
+        from newsletter.selectors import sending_paused
+
+        paused = sending_paused()
+        if paused is not None:
+            raise ServiceWarning(f"sending is paused by the deliverability guard: {paused.reason}")
+
+
 def _ago(moment) -> str:
     if moment is None:
         return "never"
@@ -98,7 +111,8 @@ def _ago(moment) -> str:
 
 
 class Health(HealthCheckView):
-    """The checks above; 503 (not the package's 500) when one fails, as monitors expect."""
+    """The checks above: 503 (not the package's 500) when a part is down, as monitors expect;
+    200 with `X-Health: degraded` when only a warning stands (sending paused)."""
 
     checks = (
         "health_check.checks.Database",
@@ -107,10 +121,15 @@ class Health(HealthCheckView):
         Beat,
         Feeds,
         Disk,
+        Sending,
     )
 
     async def get(self, request, *args, **kwargs):
         response = await super().get(request, *args, **kwargs)
+        errors = [result.error for result in getattr(self, "results", []) if result.error]
+        down = [error for error in errors if not isinstance(error, ServiceWarning)]
         if response.status_code == 500:
-            response.status_code = 503
+            response.status_code = 503 if down else 200
+        if errors and not down:
+            response["X-Health"] = "degraded"
         return response

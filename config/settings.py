@@ -333,6 +333,13 @@ PAPERS_FEED_FAILURES_ALERT = int(os.environ.get("PAPERS_FEED_FAILURES_ALERT", "3
 HEALTH_BEAT_MAX_AGE_MINUTES = int(os.environ.get("HEALTH_BEAT_MAX_AGE_MINUTES", "30"))
 HEALTH_MIN_FREE_DISK_MB = int(os.environ.get("HEALTH_MIN_FREE_DISK_MB", "500"))
 
+# The deliverability guard: sending pauses itself when spam complaints pass this share of the
+# last 24 hours' sends (0.3%: Gmail's line), once there were at least NEWSLETTER_GUARD_MIN_SENDS.
+NEWSLETTER_COMPLAINT_RATE_LIMIT = float(os.environ.get("NEWSLETTER_COMPLAINT_RATE_LIMIT", "0.003"))
+NEWSLETTER_GUARD_MIN_SENDS = int(os.environ.get("NEWSLETTER_GUARD_MIN_SENDS", "100"))
+# /metrics (Prometheus): mounted only with a token, which every scrape must send as a bearer.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
 # Retention (days): "Prune old rows" deletes what is older, in batches. Papers are never pruned,
 # nor a paper's last upvote count before the cutoff, nor a feed's latest ingest run.
 PAPERS_UPVOTE_HISTORY_DAYS = int(os.environ.get("PAPERS_UPVOTE_HISTORY_DAYS", "90"))
@@ -342,3 +349,13 @@ NEWSLETTER_DIGEST_RETENTION_DAYS = int(os.environ.get("NEWSLETTER_DIGEST_RETENTI
 NEWSLETTER_EVENT_RETENTION_DAYS = int(os.environ.get("NEWSLETTER_EVENT_RETENTION_DAYS", "180"))
 NEWSLETTER_REQUEST_RETENTION_DAYS = int(os.environ.get("NEWSLETTER_REQUEST_RETENTION_DAYS", "30"))
 PAPERS_TRENDING_DAYS = int(os.environ.get("PAPERS_TRENDING_DAYS", "3"))
+
+# django-prometheus' request and database metrics, on /metrics with the service's own, when
+# an operator asked for metrics (METRICS_TOKEN).
+if METRICS_TOKEN:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE = [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        *MIDDLEWARE,
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    ]

@@ -3,6 +3,7 @@ from django.urls import include, path, register_converter
 from django.urls.converters import get_converters
 
 from config.health import Health
+from config.metrics import metrics
 from core.numbers import IdConverter
 from newsletter.webhooks import tracking_webhook, webhook_secrets
 from papers import views as paper_views
@@ -25,6 +26,7 @@ urlpatterns = [
     path("feeds/", include("newsletter.feed_urls")),
     path("favicon.ico", paper_views.favicon, name="favicon"),
     path("health/", Health.as_view(), name="health"),
+    path("metrics", metrics, name="metrics"),  # a 404 without METRICS_TOKEN
     path("admin/", admin.site.urls),
     path("", include("newsletter.urls")),
 ]

@@ -20,12 +20,14 @@ from newsletter.models import (
     LibraryEntry,
     LibraryUpload,
     ReaderModel,
+    SendingState,
     SignupRequest,
     Subscriber,
     Subscription,
     Topic,
 )
 from newsletter.selectors import digest_counts, papers_matching
+from newsletter.services.deliverability import sending_resume
 from newsletter.services.schedule import digests_create_now, subscriber_next_digest_at
 from newsletter.services.subscribers import subscribers_suppress
 from newsletter.tasks import queue_due_batches, send_confirmation
@@ -330,6 +332,25 @@ class LibraryUploadAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(SendingState)
+class SendingStateAdmin(admin.ModelAdmin):
+    """The deliverability guard's switch: sending paused by complaints, and resuming it."""
+
+    list_display = ("__str__", "paused_at", "reason", "resumed_at", "resumed_by")
+    readonly_fields = ("paused_at", "reason", "resumed_at", "resumed_by")
+    actions = ("resume_sending",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Resume sending")
+    def resume_sending(self, request: HttpRequest, queryset: QuerySet) -> None:
+        if sending_resume(by=request.user.get_username()):
+            messages.success(request, "Sending resumed: due digests go out at the next tick.")
+        else:
+            messages.info(request, "Sending was not paused.")
 
 
 @admin.register(ReaderModel)

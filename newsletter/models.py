@@ -233,6 +233,8 @@ class Digest(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="digest_status_due"),
             models.Index(fields=["claim"], name="digest_claim"),
             models.Index(fields=["esp_message_id"], name="digest_esp_message_id"),
+            # The deliverability guard and the metrics count the last day's and week's sends.
+            models.Index(fields=["sent_at"], name="digest_sent_at"),
         ]
 
     def __str__(self) -> str:
@@ -266,6 +268,7 @@ class DeliveryEvent(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [models.Index(fields=["received_at"], name="deliveryevent_received_at")]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.recipient}"
@@ -416,3 +419,20 @@ class SignupRequest(models.Model):
     def topics(self) -> list["Topic"]:
         by_id = Topic.objects.in_bulk(self.topic_ids)
         return [by_id[pk] for pk in self.topic_ids if pk in by_id]
+
+
+class SendingState(models.Model):
+    """The deliverability guard's switch, one row: when complaints pass the line mailbox
+    providers draw (NEWSLETTER_COMPLAINT_RATE_LIMIT of the last day's sends), sending pauses
+    itself until an editor resumes it in the admin."""
+
+    paused_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    resumed_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "sending state"
+
+    def __str__(self) -> str:
+        return f"paused since {self.paused_at:%Y-%m-%d %H:%M}" if self.paused_at else "sending"

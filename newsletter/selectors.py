@@ -17,7 +17,15 @@ from core.query import Document, Query, QueryError, document, parse
 from core.query.parser import MAX_CLAUSES
 from core.text import fold_accents
 from newsletter.content import ALSO_TRENDING, Card, cards_read, digest_lookback
-from newsletter.models import Digest, Match, SignupRequest, Subscriber, Subscription
+from newsletter.models import (
+    DeliveryEvent,
+    Digest,
+    Match,
+    SendingState,
+    SignupRequest,
+    Subscriber,
+    Subscription,
+)
 from papers.models import Organization, Paper
 from papers.selectors import listed_since
 
@@ -323,3 +331,55 @@ def _title_words(paper: Paper) -> list[str]:
         for w in words
         if isinstance(w, str) and len(w) >= 3 and w.casefold() not in COMMON and len(w) <= 40
     ]
+
+
+@dataclass(frozen=True)
+class Deliverability:
+    """Sends and the bounces and complaints the ESP reported, over a window."""
+
+    window: str
+    sends: int
+    bounces: int
+    complaints: int
+
+    @property
+    def bounce_rate(self) -> float:
+        return self.bounces / self.sends if self.sends else 0.0
+
+    @property
+    def complaint_rate(self) -> float:
+        return self.complaints / self.sends if self.sends else 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sends:,} sent · {self.bounces:,} bounced ({self.bounce_rate:.2%}) · "
+            f"{self.complaints:,} complaints ({self.complaint_rate:.2%})"
+        )
+
+
+DELIVERABILITY_WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7)}
+
+
+def deliverability(*, now=None) -> dict[str, Deliverability]:
+    """The last 24 hours' and 7 days' sends (digests sent), bounces (hard: the ESP's "bounced"
+    and "rejected") and complaints (spam reports)."""
+    now = now or timezone.now()
+    return {
+        name: deliverability_since(now - span, window=name)
+        for name, span in DELIVERABILITY_WINDOWS.items()
+    }
+
+
+def deliverability_since(since, *, window: str = "") -> Deliverability:
+    events = DeliveryEvent.objects.filter(received_at__gte=since)
+    return Deliverability(
+        window=window,
+        sends=Digest.objects.filter(status=Digest.Status.SENT, sent_at__gte=since).count(),
+        bounces=events.filter(event_type__in=("bounced", "rejected")).count(),
+        complaints=events.filter(event_type="complained").count(),
+    )
+
+
+def sending_paused() -> SendingState | None:
+    """The guard's pause, while sending is held; None while mail goes out."""
+    return SendingState.objects.filter(pk=1, paused_at__isnull=False).first()

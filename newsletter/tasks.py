@@ -11,6 +11,7 @@ from core.schedules import periodic
 from newsletter import emails
 from newsletter.digests.delivery import digests_due_batched, digests_prepare, digests_send
 from newsletter.models import SUBSCRIBED, Subscriber, Topic
+from newsletter.services.deliverability import sending_guard
 from newsletter.services.library import library_upload_read
 from newsletter.services.matching import matches_update, subscriptions_match_recent
 from newsletter.services.subscribers import manage_link_request, subscriber_signup
@@ -111,6 +112,17 @@ def queue_due_batches(*, now: datetime, subscriber_ids: list[int] | None = None)
         send_digest_batch.delay_on_commit(batch)
         batches += 1
     return batches
+
+
+@periodic(
+    "Watch deliverability",
+    every=timedelta(minutes=10),
+    description="Pause sending when spam complaints pass NEWSLETTER_COMPLAINT_RATE_LIMIT of the "
+    "last 24 hours' sends; an editor resumes it in the admin (Sending state).",
+)
+@shared_task
+def watch_deliverability() -> bool:
+    return sending_guard() is not None
 
 
 @shared_task(bind=True)

@@ -17,6 +17,7 @@ def service_state() -> dict:
     from django_celery_beat.models import PeriodicTask
 
     from newsletter.models import Digest, Subscriber
+    from newsletter.selectors import deliverability, sending_paused
     from papers.models import Feed, Paper
 
     now = timezone.now()
@@ -42,4 +43,7 @@ def service_state() -> dict:
             status=Digest.Status.PENDING, scheduled_for__lt=now - timedelta(hours=1)
         ).count(),
         "last_beat_run": PeriodicTask.objects.aggregate(last=Max("last_run_at"))["last"],
+        "deliverability": list(deliverability(now=now).values()),
+        "complaint_limit": settings.NEWSLETTER_COMPLAINT_RATE_LIMIT,
+        "sending_paused": sending_paused(),
     }

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db.models import F, Q
+from django.db.models import Exists, F, Q
 from django.utils import timezone
 
 from core.bulk import update_many
@@ -38,8 +38,8 @@ from newsletter import emails
 from newsletter.content import Content
 from newsletter.digests.assembly import contents_build
 from newsletter.digests.journal import Journal, journal
-from newsletter.models import Digest, Subscriber
-from newsletter.selectors import digests_sent_recently
+from newsletter.models import Digest, SendingState, Subscriber
+from newsletter.selectors import digests_sent_recently, sending_paused
 from newsletter.services.matching import matches_update
 from newsletter.services.schedule import digests_schedule
 
@@ -63,6 +63,7 @@ class Report:
     failed: int = 0
     retrying: int = 0
     errors: list[str] = field(default_factory=list)
+    held: bool = False  # sending is paused by the deliverability guard
 
     def add(self, other: "Report") -> None:
         self.sent += other.sent
@@ -76,17 +77,21 @@ def digests_send(
     *, subscriber_ids: list[int], claim: str | None = None, now: datetime | None = None,
     connection=None,
 ) -> Report:  # fmt: skip
-    """Send the due digests of these subscribers; what happened to them."""
+    """Send the due digests of these subscribers; what happened to them. Nothing while the
+    deliverability guard holds sending: the digests wait, due, until an editor resumes it."""
     now = now or timezone.now()
     claim = claim or uuid.uuid4().hex
+    # The guard's pause is read inside the claim (no query of its own): paused, nothing is claimed.
+    paused = SendingState.objects.filter(paused_at__isnull=False)
     Digest.objects.filter(
+        ~Exists(paused),
         subscriber_id__in=subscriber_ids,
         status=Digest.Status.PENDING,
         next_attempt_at__lte=now,
     ).update(status=Digest.Status.SENDING, claim=claim, claimed_at=now, attempts=F("attempts") + 1)
     claimed, sent_before = _claimed_and_sent_before(subscriber_ids, claim, now)
     if not claimed:
-        return Report()
+        return Report(held=paused.exists())
     log = journal()
     already = log.read(claim)  # a redelivered task: what its first run sent
     for digest in claimed:
@@ -322,6 +327,8 @@ def digests_due_batched(
     for `digests_send`: what the beat task and the admin's "send digest now" queue."""
     now = now or timezone.now()
     size = size or settings.NEWSLETTER_BATCH_SIZE
+    if sending_paused() is not None:  # held by the deliverability guard: nothing to queue
+        return
     due = Digest.objects.filter(status=Digest.Status.PENDING, next_attempt_at__lte=now)
     if subscriber_ids is not None:
         due = due.filter(subscriber_id__in=subscriber_ids)

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from newsletter.models import DeliveryEvent, Digest, Subscriber
 from newsletter.selectors import subscriber_by_address
+from newsletter.services.deliverability import sending_guard
 from newsletter.services.subscribers import subscriber_unsubscribe, subscribers_suppress
 
 HARD_REJECT_REASONS = {RejectReason.BOUNCED, RejectReason.INVALID}
@@ -44,6 +45,8 @@ def delivery_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> Deli
             record.save()
     except IntegrityError:  # the same event id, delivered again
         return None
+    if record.event_type == EventType.COMPLAINED:
+        sending_guard()  # a complaint may be the one past the line: pause at once
     return record
 
 
