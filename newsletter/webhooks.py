@@ -24,7 +24,10 @@ logger = logging.getLogger(__name__)
 def on_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) -> None:
     record = delivery_event_record(event=event, esp_name=esp_name)
     if record is not None and record.action.startswith(("suppressed", "unsubscribed")):
-        logger.info("%s event for %s: %s", record.event_type, record.recipient, record.action)
+        logger.info(
+            "%s event for subscriber %s: %s", record.event_type, record.subscriber_id,
+            record.action, extra={"subscriber_id": record.subscriber_id},
+        )  # fmt: skip
 
 
 # The answers to a request that is not a well-formed event from the ESP: never a 500.

@@ -243,7 +243,10 @@ def _retry_later(digest: Digest, error: Exception, now: datetime) -> None:
         f"Attempt {digest.attempts} failed ({description}); "
         f"retrying after {digest.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC."
     )
-    logger.warning("Digest %s: %s", digest.pk, digest.reason)
+    logger.warning(
+        "Digest %s: %s", digest.pk, digest.reason,
+        extra={"digest_id": digest.pk, "subscriber_id": digest.subscriber_id},
+    )  # fmt: skip
 
 
 def _mark_sent(digest: Digest, entry: dict, *, now: datetime) -> None:
