@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._common import django_environment  # noqa: E402
 from benchmarks.web import gunicorn  # noqa: E402
+from config.queues import queue_names  # noqa: E402
 
 TARGET_ANSWER_S = 2.0
 TARGET_HOME_P95_MS = 200
@@ -107,6 +108,7 @@ def main() -> None:
         env = django_environment(
             f"sqlite:///{workdir}/uploads.sqlite3", workdir, ALLOWED_HOSTS="127.0.0.1,localhost",
             CELERY_BROKER_URL=args.broker, CELERY_TASK_DEFAULT_QUEUE=queue, REDIS_URL="",
+            CELERY_QUEUE_PREFIX=f"{queue}.",
             EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
             ANYMAIL_WEBHOOK_SECRET="bench:bench", SITE_URL="http://127.0.0.1", LOG_LEVEL="ERROR",
         )  # fmt: skip
@@ -117,7 +119,7 @@ def main() -> None:
         files = {name: (filename, make()) for name, (filename, make) in HOSTILE.items()}
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-             "--queues", queue, "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "--queues", ",".join([queue, *queue_names(f"{queue}.").values()]), "--without-gossip", "--without-mingle", "--without-heartbeat",
              "--loglevel", "WARNING"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip

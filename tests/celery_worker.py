@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 from django.db import connection
 
+from config.queues import queue_names
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -28,16 +30,25 @@ def test_database_url() -> str:
 
 
 def celery_env(broker_url: str, queue: str | None = None, **extra: str) -> dict[str, str]:
-    """The environment of a worker or beat process on a queue of its own (or `queue`)."""
+    """The environment of a worker or beat process on queues of its own (`queue` and the
+    queues of each kind of work after it, as CELERY_QUEUE_PREFIX)."""
+    queue = queue or f"paperwire-test-{uuid.uuid4().hex[:8]}"
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "SECRET_KEY": "tests-only-not-a-secret",
         "DATABASE_URL": test_database_url(),
         "CELERY_BROKER_URL": broker_url,
-        "CELERY_TASK_DEFAULT_QUEUE": queue or f"paperwire-test-{uuid.uuid4().hex[:8]}",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_QUEUE_PREFIX": f"{queue}.",
         **extra,
     }
+
+
+def all_queues(env: dict[str, str]) -> str:
+    """Every queue of this environment, for a worker's --queues: one worker takes all work."""
+    names = queue_names(env.get("CELERY_QUEUE_PREFIX", "")).values()
+    return ",".join([env["CELERY_TASK_DEFAULT_QUEUE"], *names])
 
 
 @contextmanager
@@ -49,7 +60,7 @@ def celery_worker(
     env = env or celery_env(broker_url)
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-        "--queues", env["CELERY_TASK_DEFAULT_QUEUE"], "--without-gossip", "--without-mingle",
+        "--queues", all_queues(env), "--without-gossip", "--without-mingle",
         "--without-heartbeat", "--loglevel", "INFO",
     ]  # fmt: skip
     with _process(command, env, log) as worker:

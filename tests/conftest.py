@@ -116,6 +116,18 @@ def redis_url() -> str:
     return "redis://127.0.0.1:6379/14"
 
 
+@pytest.fixture
+def amqp_url() -> str:
+    require_service("RabbitMQ", "127.0.0.1", 5672)
+    return "amqp://guest:guest@127.0.0.1:5672//"
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker_url(request) -> str:
+    """Each broker Paperwire supports, in turn: Redis and RabbitMQ."""
+    return request.getfixturevalue("redis_url" if request.param == "redis" else "amqp_url")
+
+
 @dataclass
 class Route:
     body: bytes

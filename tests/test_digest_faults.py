@@ -1,5 +1,6 @@
 """A worker killed with SIGKILL in the middle of a batch of 500 digests loses none and, restarted,
-sends none twice: the journal (on Redis) says which of the claimed digests had gone out."""
+sends none twice: the journal (on Redis) says which of the claimed digests had gone out. On
+each broker: Redis and RabbitMQ."""
 
 import os
 import signal
@@ -35,16 +36,18 @@ def readers() -> None:
     matches_update()
 
 
-def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(redis_url, tmp_path):
+def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
+    broker_url, redis_url, tmp_path
+):
     readers()
     log = tmp_path / "worker.log"
     with smtp_server() as smtp:
         env = celery_env(
-            redis_url, NEWSLETTER_JOURNAL_URL=redis_url,
+            broker_url, NEWSLETTER_JOURNAL_URL=redis_url,
             EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
             EMAIL_HOST=smtp.host, EMAIL_PORT=str(smtp.port),
         )  # fmt: skip
-        with celery_worker(redis_url, log=log, env=env) as worker:
+        with celery_worker(broker_url, log=log, env=env) as worker:
             pid = int(worker["PAPERWIRE_WORKER_PID"])
 
             def kill(transaction: int) -> None:
@@ -63,7 +66,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(redis_u
 
         # Restarted, with recovery allowed at once (by default it waits for 30 minutes).
         restarted = {**env, "NEWSLETTER_SENDING_TIMEOUT_SECONDS": "0"}
-        with celery_worker(redis_url, log=log, env=restarted) as worker:
+        with celery_worker(broker_url, log=log, env=restarted) as worker:
             celery_call(worker, "newsletter.tasks.send_due_digests")
             done = wait_until(
                 lambda: Digest.objects.filter(status="sent").count() == SUBSCRIBERS, timeout=180

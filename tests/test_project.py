@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from config.queues import KINDS
+
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_SOURCE = (ROOT / "config" / "settings.py").read_text()
 
@@ -92,6 +94,9 @@ def test_a_malformed_boolean_is_a_clear_error():
     assert "DEBUG='maybe' is not a boolean" in result.stderr
 
 
+WORKERS = ("worker", "worker-fetch", "worker-match", "worker-send")
+
+
 class TestDockerCompose:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
@@ -101,6 +106,9 @@ class TestDockerCompose:
             "setup",
             "web",
             "worker",
+            "worker-fetch",
+            "worker-match",
+            "worker-send",
             "beat",
             "postgres",
             "redis",
@@ -110,9 +118,9 @@ class TestDockerCompose:
     def test_web_worker_and_beat_reuse_one_anchored_django_service(self):
         text = (ROOT / "docker-compose.yml").read_text()
         assert "x-django: &django" in text
-        assert text.count("<<: *django") == 4
+        assert text.count("<<: *django") == 7
         django_service = self.compose["x-django"]
-        for name in ("setup", "web", "worker", "beat"):
+        for name in ("setup", "web", *WORKERS, "beat"):
             service = self.services[name]
             assert service["build"] == django_service["build"] == "."
             assert service["environment"] == django_service["environment"]
@@ -124,9 +132,16 @@ class TestDockerCompose:
         assert match and "manage.py migrate" in web
         module = importlib.import_module(match[1])
         assert callable(getattr(module, match[2]))
-        for name, verb in (("worker", "worker"), ("beat", "beat")):
+        for name, verb in (*((worker, "worker") for worker in WORKERS), ("beat", "beat")):
             command = self.services[name]["command"].split()
             assert command[:4] == ["celery", "-A", "config", verb]
+
+    def test_its_workers_take_every_queue(self):
+        taken = set()
+        for name in WORKERS:
+            command = self.services[name]["command"].split()
+            taken.update(command[command.index("--queues") + 1].split(","))
+        assert taken == {"celery", *KINDS}
         assert importlib.import_module("config").celery_app.main == "paperwire"
 
     def test_the_environment_it_sets_is_what_settings_read(self):
@@ -160,7 +175,7 @@ class TestDockerCompose:
             'sh -c "python manage.py migrate --no-input && python manage.py setup"'
         )
         assert setup["restart"] == "no"
-        for name in ("web", "worker", "beat"):
+        for name in ("web", *WORKERS, "beat"):
             depends = self.services[name]["depends_on"]
             assert depends["setup"] == {"condition": "service_completed_successfully"}
             assert depends["postgres"] == {"condition": "service_healthy"}
@@ -182,6 +197,8 @@ def test_the_procfile_runs_web_worker_and_beat():
     assert set(processes) == {"web", "worker", "beat"}
     assert processes["web"].startswith("python manage.py runserver")
     assert processes["worker"].startswith("celery -A config worker")
+    worker = processes["worker"].split()
+    assert set(worker[worker.index("--queues") + 1].split(",")) == {"celery", *KINDS}
     assert processes["beat"].startswith("celery -A config beat")
 
 
