@@ -367,6 +367,11 @@ HEALTH_MIN_FREE_DISK_MB = int(os.environ.get("HEALTH_MIN_FREE_DISK_MB", "500"))
 # last 24 hours' sends (0.3%: Gmail's line), once there were at least NEWSLETTER_GUARD_MIN_SENDS.
 NEWSLETTER_COMPLAINT_RATE_LIMIT = float(os.environ.get("NEWSLETTER_COMPLAINT_RATE_LIMIT", "0.003"))
 NEWSLETTER_GUARD_MIN_SENDS = int(os.environ.get("NEWSLETTER_GUARD_MIN_SENDS", "100"))
+# Sending throttled per ESP, across every worker: messages a second (0: no limit), and at most
+# NEWSLETTER_SEND_WINDOW_LIMIT in any NEWSLETTER_SEND_WINDOW_SECONDS (0: no window).
+NEWSLETTER_SEND_RATE = int(os.environ.get("NEWSLETTER_SEND_RATE", "0"))
+NEWSLETTER_SEND_WINDOW_LIMIT = int(os.environ.get("NEWSLETTER_SEND_WINDOW_LIMIT", "0"))
+NEWSLETTER_SEND_WINDOW_SECONDS = int(os.environ.get("NEWSLETTER_SEND_WINDOW_SECONDS", "3600"))
 # /metrics (Prometheus): mounted only with a token, which every scrape must send as a bearer.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 

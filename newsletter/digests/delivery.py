@@ -38,6 +38,7 @@ from newsletter import emails
 from newsletter.content import Content
 from newsletter.digests.assembly import contents_build
 from newsletter.digests.journal import Journal, journal
+from newsletter.digests.throttle import Throttle
 from newsletter.models import Digest, SendingState, Subscriber
 from newsletter.selectors import digests_sent_recently, sending_paused
 from newsletter.services.matching import matches_update
@@ -102,6 +103,7 @@ def digests_send(
     contents = contents_build(list(latest.values()), sent_before=sent_before, now=now)
     report = Report()
     renderer = emails.DigestRenderer()
+    throttle = Throttle()
     connection = connection or get_connection()
     with contextlib.suppress(Exception):  # one connection for the batch; a failure shows per send
         connection.open()
@@ -110,7 +112,8 @@ def digests_send(
             if digest.pk in already:
                 _mark_sent(digest, already[digest.pk], now=now)
             elif digest.pk in contents:
-                _deliver(digest, contents[digest.pk], renderer, connection, log, claim, now)
+                _deliver(digest, contents[digest.pk], renderer, connection, log, claim, now,
+                         throttle=throttle)  # fmt: skip
             else:
                 _supersede(digest, latest[digest.subscriber_id])
             _count(report, digest)
@@ -159,7 +162,9 @@ def _supersede(digest: Digest, by: Digest) -> None:
     digest.reason = f"Superseded by the digest of {by.period:%Y-%m-%d}, which carries its papers."
 
 
-def _deliver(digest, content: Content, renderer, connection, log: Journal, claim, now) -> None:
+def _deliver(
+    digest, content: Content, renderer, connection, log: Journal, claim, now, *, throttle: Throttle
+) -> None:
     digest.claim = ""
     subscriber = digest.subscriber
     if subscriber.status != Subscriber.Status.ACTIVE:
@@ -182,6 +187,7 @@ def _deliver(digest, content: Content, renderer, connection, log: Journal, claim
         digest_id=digest.pk, subscriber=subscriber, subject=rendered.subject,
         text=rendered.text, html=rendered.html, connection=connection,
     )  # fmt: skip
+    throttle.acquire()  # the ESP's rate, shared by every worker
     try:
         esp_id = _send(message, connection)
     except PermanentError as exc:
