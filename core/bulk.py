@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 
 PLAIN_FIELDS = (
     models.CharField,
@@ -115,6 +115,41 @@ def update_many(
                 f"UPDATE {table} SET {sets} FROM v WHERE {table}.{pk} = v.pk",
                 params,
             )
+
+
+def insert_missing(model: type[models.Model], objects: Sequence[Any]) -> None:
+    """INSERT `objects`, leaving out those a unique constraint already holds (ON CONFLICT DO
+    NOTHING); their pks are not set. On PostgreSQL the rows are COPYed into a temporary table
+    and inserted from it in one statement: `bulk_create(ignore_conflicts=True)` spent more time
+    quoting parameters than PostgreSQL spent inserting (a day's matches of 20,000 readers)."""
+    if not objects:
+        return
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects, ignore_conflicts=True, batch_size=2_000)
+        return
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    converters = [_converter(field, connection) for field in fields]
+    attnames = [field.attname for field in fields]
+    columns = ", ".join(quote(f.column) for f in fields)
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE paperwire_missing ON COMMIT DROP AS "
+            f"SELECT {columns} FROM {quote(model._meta.db_table)} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY paperwire_missing ({columns}) FROM STDIN") as copy:
+            for obj in objects:
+                copy.write_row(
+                    [
+                        convert(getattr(obj, a))
+                        for a, convert in zip(attnames, converters, strict=True)
+                    ]
+                )
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+            f"SELECT {columns} FROM paperwire_missing ON CONFLICT DO NOTHING"
+        )
 
 
 def _copy(connection, model, fields, converters, objects) -> None:

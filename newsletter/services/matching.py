@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.bulk import insert_missing
 from core.query import Query, QueryError, document
 from newsletter.matcher import Matcher, collector_paused
 from newsletter.models import SUBSCRIBED, Match, PaperMatchState, Subscription
@@ -79,6 +80,8 @@ def _recent_papers(days: int | None) -> QuerySet:
 def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
     """Store the matches of `papers` (hidden ones never match); with `mark`, record that every
     one of them is now matched against all the subscriptions."""
+    if not papers.exists():  # the sweep's usual case: no subscription need be read
+        return 0
     with collector_paused():
         rules = dict(_rules(subscriptions))
         matcher = Matcher(rules.items())
@@ -98,7 +101,7 @@ def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
             for subscription_id in matcher.match(doc):
                 terms = rules[subscription_id].matched_terms(doc)
                 matches.append(Match(subscription_id=subscription_id, paper_id=pk, terms=terms))
-        Match.objects.bulk_create(matches, ignore_conflicts=True, batch_size=CHUNK)
+        insert_missing(Match, matches)
         if mark:
             _mark([row[0] for row in chunk if not row[-1]], read_at)
         found += len(matches)
