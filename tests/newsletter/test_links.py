@@ -234,3 +234,26 @@ def test_an_expired_manage_link_says_so_and_changes_nothing(client, subscriber, 
     assert response.status_code == 400
     assert "This link has expired" in response.content.decode()
     assert Subscriber.objects.filter(pk=subscriber.pk).exists()
+
+
+@pytest.mark.django_db
+def test_links_mailed_before_a_key_rotation_open_while_the_old_key_is_a_fallback(
+    settings, monkeypatch, make_subscriber
+):
+    """docs/OPERATIONS.md: a new SECRET_KEY with the old one in SECRET_KEY_FALLBACKS keeps every
+    link already mailed working; without the fallback they stop."""
+    subscriber = make_subscriber("rotate@example.org", "llm")
+    feedback = tokens.feedback_token(subscriber, 42)
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-key-" + "x" * 50
+
+    def restart(fallbacks: list[str]) -> None:  # a restarted process builds its signers anew
+        settings.SECRET_KEY_FALLBACKS = fallbacks
+        monkeypatch.setattr(tokens, "_FEEDBACK", tokens._Signer(salt=tokens.FEEDBACK_SALT))
+
+    restart([old])
+    assert tokens.feedback_for_token(feedback) == (subscriber, 42)
+    assert tokens.feedback_for_token(tokens.feedback_token(subscriber, 42)) == (subscriber, 42)
+    restart([])
+    with pytest.raises(tokens.InvalidToken):
+        tokens.feedback_for_token(feedback)
