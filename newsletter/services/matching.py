@@ -10,6 +10,7 @@ newsletter's own record (`PaperMatchState`), never a column of the papers table.
 
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.bulk import insert_missing
-from core.query import Query, QueryError, document
+from core.query import Query, QueryError, document, parse
 from newsletter.matcher import Matcher, collector_paused
 from newsletter.models import SUBSCRIBED, Match, PaperMatchState, Subscription
 from newsletter.selectors import papers_unmatched, recent_papers
@@ -83,8 +84,8 @@ def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
     if not papers.exists():  # the sweep's usual case: no subscription need be read
         return 0
     with collector_paused():
-        rules = dict(_rules(subscriptions))
-        matcher = Matcher(rules.items())
+        rules = _rules(subscriptions)
+        matcher = Matcher((text, rule.query) for text, rule in rules.items())
     if not rules:  # nothing can match: no text needs reading
         if mark:
             _mark(papers.values_list("pk", flat=True), timezone.now())
@@ -98,9 +99,13 @@ def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
             doc = document(
                 title=title, abstract=abstract, authors=authors, org=f"{handle or ''} {name or ''}"
             )
-            for subscription_id in matcher.match(doc):
-                terms = rules[subscription_id].matched_terms(doc)
-                matches.append(Match(subscription_id=subscription_id, paper_id=pk, terms=terms))
+            for text in matcher.match(doc):
+                rule = rules[text]
+                terms = rule.query.matched_terms(doc)  # once for every reader of the same rule
+                matches.extend(
+                    Match(subscription_id=subscription_id, paper_id=pk, terms=terms)
+                    for subscription_id in rule.subscription_ids
+                )
         insert_missing(Match, matches)
         if mark:
             _mark([row[0] for row in chunk if not row[-1]], read_at)
@@ -127,14 +132,38 @@ def _mark(paper_ids: Iterable[int], matched_at) -> None:
             )
 
 
-def _rules(subscriptions: QuerySet) -> Iterator[tuple[int, Query]]:
-    for subscription in subscriptions.select_related("topic"):
-        try:
-            yield subscription.pk, subscription.query()
-        except QueryError as exc:  # saved before a parser change, or a topic edited in SQL
-            logger.warning(
-                "Subscription %s has a rule that no longer parses: %s", subscription.pk, exc
-            )
+@dataclass
+class _Rule:
+    query: Query
+    subscription_ids: list[int]
+
+
+def _rules(subscriptions: QuerySet) -> dict[tuple[str, str], _Rule]:
+    """The subscriptions by what they match (their topic's rule and their own): readers share
+    rules (a curated topic, a common word), and each distinct one is parsed and indexed once.
+    Read as rows, not model instances: a million readers follow some three million rules."""
+    rules: dict[tuple[str, str], _Rule] = {}
+    failed: dict[tuple[str, str], list[int]] = {}
+    rows = subscriptions.order_by().values_list("pk", "topic__rule", "rule")
+    for pk, topic_rule, rule in rows.iterator(chunk_size=10_000):
+        text = (topic_rule or "", rule)
+        if text in rules:
+            rules[text].subscription_ids.append(pk)
+        elif text in failed:
+            failed[text].append(pk)
+        else:
+            try:
+                rules[text] = _Rule(query=_query(*text), subscription_ids=[pk])
+            except QueryError as exc:  # saved before a parser change, or a topic edited in SQL
+                failed[text] = [pk]
+                logger.warning("Subscription %s has a rule that no longer parses: %s", pk, exc)
+    return rules
+
+
+def _query(topic_rule: str, rule: str) -> Query:
+    """As Subscription.query: its topic's rule, its own, or both (then both must hold)."""
+    parts = [parse(text) for text in (topic_rule, rule) if text]
+    return parts[0] if len(parts) == 1 else parts[0].joined_with(parts[1])
 
 
 def _chunks(papers: QuerySet) -> Iterator[tuple[datetime, list[tuple]]]:
