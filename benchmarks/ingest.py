@@ -56,6 +56,11 @@ def main() -> None:
     parser.add_argument("--end-to-end", action="store_true", help="time `manage.py ingest`")
     parser.add_argument("--no-loop", action="store_true", help="skip the in-process passes")
     parser.add_argument(
+        "--shared-floor", action="store_true",
+        help="../shared/bench: gen_dump.py N papers, floor.py's seconds, and `manage.py ingest` "
+        "of that file (after migrate and setup) on first pass and re-ingest, side by side",
+    )  # fmt: skip
+    parser.add_argument(
         "--run", nargs=3, metavar=("FORMAT", "FILE", "DATABASE_URL"), help=argparse.SUPPRESS
     )
     parser.add_argument("--live-child", metavar="DIR", help=argparse.SUPPRESS)
@@ -73,6 +78,8 @@ def main() -> None:
             extra["live"] = live_run(workdir)
         if args.end_to_end:
             extra["end_to_end"] = end_to_end_run(workdir, args.n, args.repeat)
+        if args.shared_floor:
+            extra["shared_floor"] = shared_floor_run(Path(workdir), args.n, args.repeat)
         if args.no_loop:
             print(json.dumps({"benchmark": "ingest", "targets": live.TARGETS, **extra}))
             return None
@@ -131,6 +138,58 @@ def live_run(workdir: str) -> dict:
         f"  Hugging Face re-poll, unchanged {_at_most(figures['hf_repoll_7_days_s'], 'hf_repoll_7_days_s')}",
         flush=True,
     )
+    return figures
+
+
+SHARED_BENCH = ROOT.parent / "shared" / "bench"
+FLOOR_TARGETS = {"first_pass_over_floor": 3.1, "reingest_over_floor": 2.33}  # at most
+
+
+def shared_floor_run(workdir: Path, n: int, repeat: int) -> dict:
+    """The reference of ../shared/bench: its generated dump, its floor, and `manage.py ingest`
+    of that dump on a migrated SQLite database with `setup` done, end to end (first pass, then
+    re-ingest), each ratio the best of `repeat` runs, the floor measured beside each."""
+    big = workdir / "big.txt"
+    with open(big, "w") as out:
+        subprocess.run([sys.executable, str(SHARED_BENCH / "gen_dump.py"), str(n)], stdout=out,
+                       check=True)  # fmt: skip
+    env = django_environment("sqlite:///unused", str(workdir), CELERY_TASK_ALWAYS_EAGER="0")
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    best = {}
+    for _ in range(repeat):
+        database = workdir / "shared-floor.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        run_env = {**env, "DATABASE_URL": f"sqlite:///{database}"}
+        subprocess.run([*manage, "migrate", "-v0"], env=run_env, check=True)
+        subprocess.run([*manage, "setup"], env=run_env, check=True, capture_output=True)
+        for name in ("first_pass", "reingest"):
+            floor_db = workdir / "floor.sqlite3"
+            floor_db.unlink(missing_ok=True)
+            floor = float(subprocess.run(
+                [sys.executable, str(SHARED_BENCH / "floor.py"), str(big), str(floor_db)],
+                check=True, capture_output=True, text=True,
+            ).stdout.strip())  # fmt: skip
+            start = time.perf_counter()
+            done = subprocess.run([*manage, "ingest", str(big), "--no-progress"], env=run_env,
+                                  capture_output=True, text=True)  # fmt: skip
+            seconds = time.perf_counter() - start
+            if done.returncode != 0:
+                sys.exit(f"ingest failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+            ratio = seconds / floor
+            if name not in best or ratio < best[name][0]:
+                best[name] = (ratio, seconds, floor)
+    figures = {"papers": n, "file_mb": round(big.stat().st_size / 2**20, 1)}
+    print(f"\n../shared/bench: {n:,} papers ({figures['file_mb']} MB), manage.py ingest end to "
+          f"end against floor.py, best of {repeat}")  # fmt: skip
+    for name, (ratio, seconds, floor) in best.items():
+        target = FLOOR_TARGETS[f"{name}_over_floor"]
+        verdict = "" if ratio <= target else f", MISSED by {ratio / target - 1:.0%}"
+        print(f"  {name.replace('_', ' '):<11} {seconds:.2f} s, floor {floor:.2f} s: "
+              f"{ratio:.2f}x the floor (target <= {target}{verdict})", flush=True)  # fmt: skip
+        figures[f"{name}_s"] = round(seconds, 2)
+        figures[f"{name}_floor_s"] = round(floor, 3)
+        figures[f"{name}_over_floor"] = round(ratio, 2)
     return figures
 
 
