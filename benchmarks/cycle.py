@@ -71,6 +71,9 @@ TARGET_RSS_MB = 500
 NEW_PAPERS = 3_000
 HISTORY_DAYS = 30
 STAGE_TIMEOUT = 7_200
+# What "Prune old rows" keeps lean (papers and their search entries are the archive: kept).
+PRUNED_TABLES = ("newsletter_match", "newsletter_digest", "papers_upvoteobservation",
+                 "papers_ingestrun", "newsletter_deliveryevent")  # fmt: skip
 POLL = 0.5
 
 
@@ -172,6 +175,9 @@ def run(args, workdir: Path, server: "FeedServer") -> dict:
         "exactly_once": all(d["exactly_once"] for d in days),
         "stages": first["stages"], "all_days_seconds": round(seconds, 1), "all_days_digests": digests,
         "database_mb_by_day": [d["sizes"]["total_mb"] for d in days],
+        "pruned_tables_mb_by_day": {
+            table: [d["sizes"]["all"].get(table, 0) for d in days] for table in PRUNED_TABLES
+        },
         "killed_worker": bool(args.kill_worker_at),
     }  # fmt: skip
 
@@ -621,6 +627,7 @@ def table_sizes() -> dict:
     mb = 1024 * 1024
     return {
         "total_mb": round(sum(t + i for _, t, i in rows) / mb, 1),
+        "all": {name: round((t + i) / mb, 1) for name, t, i in rows},
         "tables": {name: [round(t / mb, 1), round(i / mb, 1)] for name, t, i in rows[:10]},
     }
 

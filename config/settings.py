@@ -310,6 +310,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 NEWSLETTER_MATCH_WINDOW_DAYS = int(os.environ.get("NEWSLETTER_MATCH_WINDOW_DAYS", "7"))
 # Digests (see README "Digests"): matches younger than this are offered to a digest.
 NEWSLETTER_DIGEST_LOOKBACK_DAYS = int(os.environ.get("NEWSLETTER_DIGEST_LOOKBACK_DAYS", "8"))
+# Matching reads the subscriptions this many at a time: its memory is that of one such shard.
+NEWSLETTER_MATCH_SHARD = int(os.environ.get("NEWSLETTER_MATCH_SHARD", "50000"))
 NEWSLETTER_BATCH_SIZE = int(os.environ.get("NEWSLETTER_BATCH_SIZE", "500"))
 # A transient send error is retried after RETRY_BASE, 2x, 4x, ... seconds, MAX_ATTEMPTS times.
 NEWSLETTER_RETRY_BASE_SECONDS = float(os.environ.get("NEWSLETTER_RETRY_BASE_SECONDS", "60"))

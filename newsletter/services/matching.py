@@ -80,37 +80,63 @@ def _recent_papers(days: int | None) -> QuerySet:
 
 def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
     """Store the matches of `papers` (hidden ones never match); with `mark`, record that every
-    one of them is now matched against all the subscriptions."""
+    one of them is now matched against all the subscriptions.
+
+    The subscriptions are read NEWSLETTER_MATCH_SHARD at a time (by pk), each shard's rules
+    indexed and every paper read against them before the next: the memory of a match is that
+    of one shard, however many readers there are. The papers are marked once every shard has
+    read them, as of the moment before the first read (a change since is matched again)."""
     if not papers.exists():  # the sweep's usual case: no subscription need be read
         return 0
-    with collector_paused():
-        rules = _rules(subscriptions)
-        matcher = Matcher((text, rule.query) for text, rule in rules.items())
-    if not rules:  # nothing can match: no text needs reading
-        if mark:
-            _mark(papers.values_list("pk", flat=True), timezone.now())
-        return 0
+    read_at = timezone.now()
+    seen: list[int] | None = None  # the papers the first shard read: those are marked
     found = 0
-    for read_at, chunk in _chunks(papers.order_by("pk")):
-        matches = []
-        for pk, title, abstract, authors, handle, name, hidden in chunk:
-            if hidden:
-                continue
-            doc = document(
-                title=title, abstract=abstract, authors=authors, org=f"{handle or ''} {name or ''}"
-            )
-            for text in matcher.match(doc):
-                rule = rules[text]
-                terms = rule.query.matched_terms(doc)  # once for every reader of the same rule
-                matches.extend(
-                    Match(subscription_id=subscription_id, paper_id=pk, terms=terms)
-                    for subscription_id in rule.subscription_ids
-                )
-        insert_missing(Match, matches)
-        if mark:
-            _mark([row[0] for row in chunk if not row[-1]], read_at)
-        found += len(matches)
+    for shard in _shards(subscriptions):
+        with collector_paused():
+            rules = _rules(shard)
+            matcher = Matcher((text, rule.query) for text, rule in rules.items())
+        these = papers if seen is None else papers.filter(pk__lte=max(seen, default=0))
+        read: list[int] = []
+        for _, chunk in _chunks(these.order_by("pk")):
+            matches = []
+            for pk, title, abstract, authors, handle, name, hidden in chunk:
+                if hidden:
+                    continue
+                read.append(pk)
+                if not rules:
+                    continue
+                doc = document(
+                    title=title, abstract=abstract, authors=authors,
+                    org=f"{handle or ''} {name or ''}",
+                )  # fmt: skip
+                for text in matcher.match(doc):
+                    rule = rules[text]
+                    terms = rule.query.matched_terms(doc)  # once for all readers of the rule
+                    matches.extend(
+                        Match(subscription_id=subscription_id, paper_id=pk, terms=terms)
+                        for subscription_id in rule.subscription_ids
+                    )
+            insert_missing(Match, matches)
+            found += len(matches)
+        seen = read if seen is None else seen
+    if mark:
+        _mark(papers.values_list("pk", flat=True) if seen is None else seen, read_at)
     return found
+
+
+def _shards(subscriptions: QuerySet) -> Iterator[QuerySet]:
+    """The subscriptions in ranges of pk of NEWSLETTER_MATCH_SHARD each (none: no shard)."""
+    size = max(settings.NEWSLETTER_MATCH_SHARD, 1)
+    last = 0
+    while True:
+        ahead = subscriptions.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)
+        bound = list(ahead[size - 1 : size])
+        if not bound:
+            if ahead.exists():
+                yield subscriptions.filter(pk__gt=last)
+            return
+        yield subscriptions.filter(pk__gt=last, pk__lte=bound[0])
+        last = bound[0]
 
 
 def _mark(paper_ids: Iterable[int], matched_at) -> None:

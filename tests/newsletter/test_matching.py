@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from core.query import document
 from newsletter.models import Match, PaperMatchState, Subscriber, Subscription, Topic
 from newsletter.selectors import papers_unmatched
 from newsletter.services.matching import matches_update, subscriptions_match_recent
@@ -135,3 +136,36 @@ def test_a_long_topic_and_a_long_rule_together_still_match():
     Paper.objects.create(title="w0 v0 only", title_key="short", listed_on=date.today())
     matches_update(paper_ids=Paper.objects.values_list("pk", flat=True))
     assert set(matched(both)) == {title}
+
+
+@pytest.mark.parametrize("shard", [1, 2, 3, 50_000])
+def test_matching_in_shards_of_subscriptions_finds_the_same_matches(settings, shared, shard):
+    """NEWSLETTER_MATCH_SHARD bounds how many subscriptions one pass reads: any shard size
+    finds the same matches (rules shared by several readers and a topic joined with a rule
+    among them), and every paper is marked once all shards have read it."""
+    settings.NEWSLETTER_MATCH_SHARD = shard
+    topic = Topic.objects.create(name="Code", slug="code", rule="code OR verilog")
+    rules = ["verilog", "llm", "verilog", "agents -survey", "diffusion", "llm"]
+    subscriptions = [subscribe(rule, email=f"r{n}@example.org") for n, rule in enumerate(rules)]
+    subscriptions.append(subscribe("generation", topic=topic, email="t@example.org"))
+    with open(shared / "dumps" / "003_0acdbd93ffc31cac.txt", "rb") as stream:
+        source_ingest(stream=stream, source="003", year=2026)
+    Match.objects.all().delete()
+    PaperMatchState.objects.all().delete()
+
+    found = matches_update()
+
+    pairs = set(Match.objects.values_list("subscription_id", "paper__title"))
+    assert found == len(pairs) > 0
+    by_rule = {}
+    for subscription in subscriptions:
+        titles = {t for s, t in pairs if s == subscription.pk}
+        by_rule.setdefault((subscription.topic_id, subscription.rule), titles)
+        assert titles == by_rule[(subscription.topic_id, subscription.rule)]
+        query = subscription.query()
+        for paper in Paper.objects.filter(hidden=False):
+            doc = document(title=paper.title, abstract=paper.abstract, authors=paper.authors,
+                           org=f"{paper.organization.handle if paper.organization else ''} "
+                               f"{paper.organization.name if paper.organization else ''}")  # fmt: skip
+            assert query.matches(doc) == (paper.title in titles), (subscription.rule, paper.title)
+    assert not papers_unmatched().exists()
