@@ -607,9 +607,12 @@ def next_day(args) -> None:
                 columns = [f.column for f in model._meta.concrete_fields
                            if isinstance(f, models.DateField)]  # fmt: skip
                 if columns:
+                    # Far away first, then back: a unique (reader, period) of consecutive days
+                    # would otherwise collide with a row not yet moved.
                     table = connection.ops.quote_name(model._meta.db_table)
-                    sets = ", ".join(f'"{c}" = "{c}" - interval \'1 day\'' for c in columns)
-                    cursor.execute(f"UPDATE {table} SET {sets}")
+                    for shift in ("- interval '10001 days'", "+ interval '10000 days'"):
+                        sets = ", ".join(f'"{c}" = "{c}" {shift}' for c in columns)
+                        cursor.execute(f"UPDATE {table} SET {sets}")
     pruned = prune_old_rows()
     print(f"  a day later: pruned {pruned}", flush=True)
 
