@@ -39,10 +39,11 @@ class Throttle:
     def active(self) -> bool:
         return self.rate > 0 or self.window_limit > 0
 
-    def acquire(self) -> None:
-        """Wait, if need be, until one more message may go out."""
+    def acquire(self) -> float | None:
+        """Wait, if need be, until one more message may go out; the moment it was counted in
+        (None when nothing is counted)."""
         if not self.active:
-            return
+            return None
         for _ in range(1_000_000):  # bounded; each turn waits for the next window at most
             now = self.clock()
             limits = []
@@ -56,8 +57,9 @@ class Throttle:
             if all(wait == 0 for wait in waits):
                 for key, _span, _limit in keys:
                     self.allowance[key] -= 1
-                return
+                return now
             self.sleep(max(waits))
+        return None
 
     def _take(self, key: str, span: int, limit: int, now: float) -> float:
         """0 when `key`'s window has a message left for this process, else seconds to wait."""
