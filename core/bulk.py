@@ -150,6 +150,9 @@ def insert_missing(model: type[models.Model], objects: Sequence[Any]) -> None:
             f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
             f"SELECT {columns} FROM paperwire_missing ON CONFLICT DO NOTHING"
         )
+        # Inside a caller's transaction, ON COMMIT is only at its end: drop it now, so the
+        # next call in the same transaction can make it again.
+        cursor.execute("DROP TABLE paperwire_missing")
 
 
 def _copy(connection, model, fields, converters, objects) -> None:
