@@ -11,17 +11,9 @@ from core.schedules import periodic
 from newsletter import emails
 from newsletter.digests.delivery import digests_due_batched, digests_prepare, digests_send
 from newsletter.models import SUBSCRIBED, Subscriber, Topic
-from newsletter.selectors import papers_unmatched
 from newsletter.services.deliverability import sending_guard
 from newsletter.services.library import library_upload_read
-from newsletter.services.matching import (
-    matches_update,
-    papers_mark_matched,
-    papers_match_shard,
-    subscription_shards,
-    subscriptions_match_recent,
-    subscriptions_match_unmatched,
-)
+from newsletter.services.matching import matches_update, subscriptions_match_recent
 from newsletter.services.subscribers import manage_link_request, subscriber_signup
 
 # Ids per matching task: a large ingest or import becomes several tasks of bounded size.
@@ -72,24 +64,7 @@ def send_links_reset(subscriber_id: int) -> None:
 
 @shared_task
 def match_papers(paper_ids: list[int]) -> int:
-    """Match an ingest's papers; with more active subscriptions than one shard
-    (NEWSLETTER_MATCH_SHARD), fan out one task per shard so that every worker on the match
-    queue takes part, and mark the papers as of now (a lost shard task is redelivered: acks_late)."""
-    shards = subscription_shards()
-    if len(shards) <= 1:
-        return matches_update(paper_ids=paper_ids)
-    found = subscriptions_match_unmatched()
-    read_at = timezone.now()
-    waiting = list(papers_unmatched().filter(pk__in=paper_ids).values_list("pk", flat=True))
-    for after, up_to in shards:
-        match_papers_shard.delay(waiting, after, up_to)
-    papers_mark_matched(paper_ids=waiting, matched_at=read_at)
-    return found
-
-
-@shared_task
-def match_papers_shard(paper_ids: list[int], after: int, up_to: int | None) -> int:
-    return papers_match_shard(paper_ids=paper_ids, after=after, up_to=up_to)
+    return matches_update(paper_ids=paper_ids)
 
 
 @shared_task

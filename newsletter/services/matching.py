@@ -49,29 +49,6 @@ def matches_update(*, paper_ids: Iterable[int] | None = None) -> int:
     return found + _match(_active_subscriptions(), papers, mark=True)
 
 
-def subscription_shards() -> list[tuple[int, int | None]]:
-    """The active subscriptions in ranges of NEWSLETTER_MATCH_SHARD, as (after pk, up to pk or
-    None for the last): what the ingest hook fans out, one task a range."""
-    return list(_shard_bounds(_active_subscriptions()))
-
-
-def papers_match_shard(*, paper_ids: list[int], after: int, up_to: int | None) -> int:
-    """Match these papers against one range of the active subscriptions, without marking them
-    (the task that fanned the ranges out marked them); the matches found."""
-    shard = _active_subscriptions().filter(pk__gt=after)
-    if up_to is not None:
-        shard = shard.filter(pk__lte=up_to)
-    return _match(shard, Paper.objects.filter(pk__in=paper_ids, hidden=False), mark=False)
-
-
-def papers_mark_matched(*, paper_ids: list[int], matched_at: datetime) -> list[int]:
-    """Mark those of these papers that wait for matching as matched as of `matched_at` (before
-    any shard reads them: a change since is matched again); their ids."""
-    ids = list(papers_unmatched().filter(pk__in=paper_ids).values_list("pk", flat=True))
-    _mark(ids, matched_at)
-    return ids
-
-
 def _active_subscriptions() -> QuerySet:
     return Subscription.objects.filter(subscriber__status__in=SUBSCRIBED)
 

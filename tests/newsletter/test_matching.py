@@ -169,23 +169,3 @@ def test_matching_in_shards_of_subscriptions_finds_the_same_matches(settings, sh
                                f"{paper.organization.name if paper.organization else ''}")  # fmt: skip
             assert query.matches(doc) == (paper.title in titles), (subscription.rule, paper.title)
     assert not papers_unmatched().exists()
-
-
-@pytest.mark.parametrize("shard", [2, 50_000])
-def test_an_ingest_fans_its_matching_out_by_shard_and_finds_the_same(settings, shared, shard):
-    """With more subscriptions than a shard, the ingest hook's task queues one task per shard
-    (every worker on the match queue takes part): the same matches, and the papers marked."""
-    settings.NEWSLETTER_MATCH_SHARD = shard
-    rules = ["verilog", "llm", "verilog -survey", "agents", "reasoning", "llm", "code"]
-    for n, rule in enumerate(rules):
-        subscribe(rule, email=f"s{n}@example.org")
-    with open(shared / "dumps" / "003_0acdbd93ffc31cac.txt", "rb") as stream:
-        source_ingest(stream=stream, source="003", year=2026)
-    found = sorted(Match.objects.values_list("subscription__rule", "paper__title"))
-
-    assert found and not papers_unmatched().exists()
-    Match.objects.all().delete()
-    PaperMatchState.objects.all().delete()
-    settings.NEWSLETTER_MATCH_SHARD = 50_000
-    matches_update()
-    assert sorted(Match.objects.values_list("subscription__rule", "paper__title")) == found
