@@ -155,10 +155,13 @@ class Subscription(models.Model):
 
     def query(self) -> Query:
         """What it matches: its own rule, its topic's, or both (then both must hold)."""
-        parts = [
-            parse(text) for text in (self.topic.rule if self.topic_id else "", self.rule) if text
-        ]
-        return parts[0] if len(parts) == 1 else parts[0].joined_with(parts[1])
+        return rules_query(self.topic.rule if self.topic_id else "", self.rule)
+
+
+def rules_query(topic_rule: str, rule: str) -> Query:
+    """A subscription's query from its topic's rule and its own (either may be empty)."""
+    parts = [parse(text) for text in (topic_rule, rule) if text]
+    return parts[0] if len(parts) == 1 else parts[0].joined_with(parts[1])
 
 
 class Match(models.Model):

@@ -19,9 +19,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.bulk import insert_missing
-from core.query import Query, QueryError, document, parse
+from core.query import Query, QueryError, document
 from newsletter.matcher import Matcher, collector_paused
-from newsletter.models import SUBSCRIBED, Match, PaperMatchState, Subscription
+from newsletter.models import SUBSCRIBED, Match, PaperMatchState, Subscription, rules_query
 from newsletter.selectors import papers_unmatched, recent_papers
 from papers.models import Paper
 
@@ -126,22 +126,16 @@ def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
 
 def _shards(subscriptions: QuerySet) -> Iterator[QuerySet]:
     """The subscriptions in ranges of pk of NEWSLETTER_MATCH_SHARD each (none: no shard)."""
-    for after, up_to in _shard_bounds(subscriptions):
-        shard = subscriptions.filter(pk__gt=after)
-        yield shard if up_to is None else shard.filter(pk__lte=up_to)
-
-
-def _shard_bounds(subscriptions: QuerySet) -> Iterator[tuple[int, int | None]]:
     size = max(settings.NEWSLETTER_MATCH_SHARD, 1)
     last = 0
     while True:
-        ahead = subscriptions.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)
-        bound = list(ahead[size - 1 : size])
+        ahead = subscriptions.filter(pk__gt=last)
+        bound = list(ahead.order_by("pk").values_list("pk", flat=True)[size - 1 : size])
         if not bound:
             if ahead.exists():
-                yield last, None
+                yield ahead
             return
-        yield last, bound[0]
+        yield ahead.filter(pk__lte=bound[0])
         last = bound[0]
 
 
@@ -185,22 +179,16 @@ def _rules(subscriptions: QuerySet) -> dict[tuple[str, str], _Rule]:
             failed[text].append(pk)
         else:
             try:
-                rules[text] = _Rule(query=_query(*text), subscription_ids=[pk])
+                rules[text] = _Rule(query=rules_query(*text), subscription_ids=[pk])
             except QueryError as exc:  # saved before a parser change, or a topic edited in SQL
                 failed[text] = [pk]
                 logger.warning("Subscription %s has a rule that no longer parses: %s", pk, exc)
     return rules
 
 
-def _query(topic_rule: str, rule: str) -> Query:
-    """As Subscription.query: its topic's rule, its own, or both (then both must hold)."""
-    parts = [parse(text) for text in (topic_rule, rule) if text]
-    return parts[0] if len(parts) == 1 else parts[0].joined_with(parts[1])
-
-
 def _chunks(papers: QuerySet) -> Iterator[tuple[datetime, list[tuple]]]:
-    """Keyset pagination by pk, so marking a chunk never shifts the next one; each chunk with
-    the moment before it was read."""
+    """Keyset pagination by pk, so a paper marked meanwhile never shifts the next chunk; each
+    chunk with the moment before it was read."""
     last = 0
     while True:
         read_at = timezone.now()
