@@ -1,6 +1,6 @@
 """The site's own middleware."""
 
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponseBadRequest, QueryDict
 
 from core.text import without_controls
 
@@ -8,12 +8,20 @@ from core.text import without_controls
 class DropControlCharacters:
     """Query parameters without control characters (and XML's noncharacters): no page, feed or
     JSON answer ever shows one back or tries to write one into XML (an Atom feed with U+0001
-    cannot be written). Most query strings are plain: they are left as they are."""
+    cannot be written). Most query strings are plain: they are left as they are.
+
+    A path with a control character in it (`/unsubscribe/%00/`) names nothing the site has: it
+    is answered 400 before any view looks it up (PostgreSQL refuses a NUL in a query)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
+        path = request.path_info
+        if not path.isprintable() and without_controls(path) != path:
+            return HttpResponseBadRequest(
+                "This address has a control character in it.", content_type="text/plain"
+            )
         if "%" in request.META.get("QUERY_STRING", "") and not all(
             (key + value).isprintable() for key, value in request.GET.items()
         ):

@@ -13,6 +13,7 @@ What each link may do, since people forward digests and paste "view in browser" 
 
 import hashlib
 import hmac
+import re
 import time
 from datetime import timedelta
 
@@ -76,8 +77,14 @@ def subscriber_for_manage(token: str) -> Subscriber:
     return subscriber_for_opaque(opaque)
 
 
+OPAQUE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def subscriber_for_opaque(token: str) -> Subscriber:
-    subscriber = Subscriber.objects.filter(token=token).first() if isinstance(token, str) else None
+    """The subscriber whose opaque token this is; a string that cannot be one is refused unread."""
+    if not isinstance(token, str) or not OPAQUE_RE.fullmatch(token):
+        raise InvalidToken()
+    subscriber = Subscriber.objects.filter(token=token).first()
     if subscriber is None:
         raise InvalidToken()
     return subscriber

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 
 from newsletter.models import Digest, Subscriber, Subscription, Topic
 from newsletter.services.library import library_import
-from newsletter.tokens import confirm_token, digest_token, feedback_token, mute_token
+from newsletter.tokens import (
+    InvalidToken,
+    confirm_token,
+    digest_token,
+    feedback_token,
+    mute_token,
+    subscriber_for_opaque,
+)
 from papers.models import Paper
 from tests.conftest import examples
 
@@ -137,6 +144,34 @@ PATHS = [
     "/feedback/{}/up/", "/feedback/x/{}/", "/mute/{}/", "/feeds/topics/{}.atom",
     "/feeds/private/{}.atom", "/unsubscribe/{}/one-click/",
 ]  # fmt: skip
+
+
+@pytest.mark.parametrize("control", ["%00", "a%00b", "%01x", "x%1b", "%7f", "%c2%85"])
+@pytest.mark.parametrize("template", PATHS)
+def test_a_control_character_in_a_path_is_a_bad_request_before_any_lookup(
+    world, template, control, django_assert_max_num_queries
+):
+    # PostgreSQL refuses a NUL in a query: /unsubscribe/%00/ was a server error there.
+    with django_assert_max_num_queries(0):
+        response = Client().get(template.format(control))
+    assert response.status_code == 400
+    assert "control character" in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["\x00", "token\x00", "\x00.atom"])
+@pytest.mark.parametrize("pick", range(19))
+def test_a_nul_in_any_parameter_of_any_public_page_is_never_a_server_error(world, value, pick):
+    path, names = public_gets(*world)[pick]
+    response = Client().get(path, dict.fromkeys(names, value))
+    assert response.status_code < 500
+
+
+def test_an_opaque_token_that_cannot_be_one_is_refused_unread(world, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        for token in ("a" * 65, "semi;colon", "sp ace", "", "%00"):
+            with pytest.raises(InvalidToken):
+                subscriber_for_opaque(token)
+    assert subscriber_for_opaque(world[2].token) == world[2]
 
 
 @settings(
