@@ -295,12 +295,67 @@ def _section(title: str) -> str:
     return INLINER.inline_fragment(html, _css())
 
 
+# The frame of a digest (its head, lede and footer) is the same for every reader but a few
+# values: it is rendered and inlined once per process with a slot in place of each, cut at the
+# slots, and each digest fills them. A slot's value is escaped as the inliner writes the text it
+# parses (text: & < > and no-break spaces; attributes: & " and no-break spaces), so a digest is
+# byte for byte what rendering and inlining it whole would give.
+SLOT_RE = re.compile(r"pwslot([a-z_]+)pwslot")
+FRAME_SLOTS = ("subject", "preheader", "lede", "period_label", "view_url", "manage_url",
+               "unsubscribe_url", "more_count", "sections")  # fmt: skip
+ATTRIBUTE_SLOTS = frozenset({"view_url", "manage_url", "unsubscribe_url"})
+RAW_SLOTS = frozenset({"cards"})
+
+
+def _escape_text(value: str) -> str:
+    return (
+        value.replace("&", "&amp;").replace("\xa0", "&nbsp;").replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )  # fmt: skip
+
+
+def _escape_attribute(value: str) -> str:
+    return value.replace("&", "&amp;").replace("\xa0", "&nbsp;").replace('"', "&quot;")
+
+
+@functools.lru_cache(maxsize=8)
+def _frames(site_url: str, with_more: bool) -> tuple[list[str], list[str]]:
+    """The digest's frame as (HTML inlined, text), each cut at its slots: [text, slot name,
+    text, slot name, ..., text]. `with_more`: whether it links to more papers on the web."""
+    context = {name: f"pwslot{name}pwslot" for name in FRAME_SLOTS}
+    context["site_url"] = site_url
+    if not with_more:
+        context["more_count"] = 0
+    html = INLINER.inline(get_template("emails/digest.html").render(context))
+    html = html.replace(CARDS_MARK, "pwslotcardspwslot", 1)
+    text = get_template("emails/digest.txt").render(context)
+    return SLOT_RE.split(html), SLOT_RE.split(text)
+
+
+def _fill(parts: list[str], values: dict[str, str], escape=None) -> str:
+    filled = parts.copy()
+    for i in range(1, len(filled), 2):
+        name = filled[i]
+        value = values[name]
+        if escape is not None and name not in RAW_SLOTS:
+            value = (_escape_attribute if name in ATTRIBUTE_SLOTS else _escape_text)(value)
+        filled[i] = value
+    return "".join(filled)
+
+
+def lede_text(content: Content) -> str:
+    """The digest's first words: "12 new papers on your topics", or for a reader who follows
+    only their library, "5 papers recommended for you"."""
+    if content.total or not content.recommended:
+        return f"{content.total} new paper{'s' if content.total != 1 else ''} on your topics"
+    count = content.recommended
+    return f"{count} paper{'s' if count != 1 else ''} recommended for you"
+
+
 class DigestRenderer:
-    """Renders many digests; what they share (templates, paper links) is worked out once."""
+    """Renders many digests; what they share (the frame, cards, paper links) is worked out once."""
 
     def __init__(self) -> None:
-        self.text_template = get_template("emails/digest.txt")
-        self.html_template = get_template("emails/digest.html")
         self.paper_path = reverse("paper", args=[0]).removesuffix("0/")
         before, after = _pattern("newsletter:feedback", get_script_prefix(), "up")
         self.vote_before = settings.SITE_URL + before
@@ -315,12 +370,13 @@ class DigestRenderer:
             if not section.items:  # its papers stand in narrower sections, or on the web
                 continue
             html_parts += (_section(section.title), "\n")
-            mute = ""
+            text_sections.append(f"\n== {section.title} ==")
             if section.subscription_id is not None:
                 mute = mute_url(subscriber, section.subscription_id)
                 html_parts += (_mute_html().replace("MUTE_URL", mute, 1), "\n")
-            text_cards = []
-            for item in section.items:
+                text_sections.append(f"\nMute this topic for a week: {mute}")
+            text_sections.append("\n")
+            for number, item in enumerate(section.items, 1):
                 url = f"{settings.SITE_URL}{self.paper_path}{item.card.id}/"
                 card_html, card_text = _card(item.card, url)
                 if item.reason:
@@ -333,30 +389,27 @@ class DigestRenderer:
                 up, down = base + self.vote_up, base + self.vote_down
                 html_parts += (card_html[0], terms_html, card_html[1], votes[0], up, votes[1],
                                down, votes[2], card_html[2], "\n")  # fmt: skip
-                text_cards.append(
-                    f"{card_text[0]}{terms_text}{card_text[1]}\nMore like this: {up}\n"
-                    f"Fewer: {down}{card_text[2]}"
+                text_sections.append(
+                    f"\n{number}. {card_text[0]}{terms_text}{card_text[1]}\nMore like this: {up}"
+                    f"\nFewer: {down}{card_text[2]}"
                 )
-            text_sections.append((section.title, text_cards, mute))
         shown = content.shown
         subject = digest_subject(content, period)
-        context = {
+        values = {
             "subject": subject,
-            "total": content.total,
-            "recommended": content.recommended,
-            "count": len(shown),
-            "period_label": period_label(period),
-            "sections": text_sections,
             "preheader": " · ".join(item.card.title for item in shown[:PREHEADER_TITLES]),
-            "more_count": content.more_count,
+            "lede": lede_text(content),
+            "period_label": period_label(period),
             "view_url": digest_url(digest_id, subscriber),
             "manage_url": manage_url(subscriber),
             "unsubscribe_url": unsubscribe_url(subscriber),
-            "site_url": settings.SITE_URL,
+            "more_count": str(content.more_count),
+            "sections": "".join(text_sections),
+            "cards": "".join(html_parts),
         }
-        page = INLINER.inline(self.html_template.render(context))
+        html_frame, text_frame = _frames(settings.SITE_URL, bool(content.more_count))
         return Rendered(
             subject=subject,
-            text=self.text_template.render(context),
-            html=page.replace(CARDS_MARK, "".join(html_parts), 1),
+            text=_fill(text_frame, values),
+            html=_fill(html_frame, values, escape=True),
         )
