@@ -330,9 +330,10 @@ NEWSLETTER_LIST_ID = os.environ.get(
 )
 
 # Papers: where the live sources are, and how every fetch is bounded (README "Sources").
-# Feeds out (/feeds/): the days a rule's or topic's feed looks back, and how long readers may
-# keep a copy before asking again (they ask with If-None-Match and get a 304 when nothing changed).
-PAPERS_FEED_DAYS = int(os.environ.get("PAPERS_FEED_DAYS", "7"))
+# Feeds out (/feeds/): how far back a rule's or topic's feed looks for its latest 50 papers (a
+# year: a rare topic's feed is never empty by accident), and how long readers may keep a copy
+# before asking again (they ask with If-None-Match and get a 304 when nothing changed).
+PAPERS_FEED_DAYS = int(os.environ.get("PAPERS_FEED_DAYS", "365"))
 PAPERS_FEED_MAX_AGE = int(os.environ.get("PAPERS_FEED_MAX_AGE", "600"))
 # Where the footer's "Source code" link goes: a deployment that changes the code publishes its own.
 SOURCE_CODE_URL = os.environ.get("SOURCE_CODE_URL", "https://github.com/paperwire/paperwire")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import F, Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -27,6 +28,8 @@ from newsletter.models import (
     Subscription,
 )
 from papers.models import Organization, Paper
+from papers.search.engines import SearchQuery
+from papers.search.results import found_ids
 from papers.selectors import listed_since
 
 PREVIEW_FIELDS = ("title", "abstract", "authors", "organization__handle", "organization__name")
@@ -64,13 +67,21 @@ def digests_sent_recently(subscriber_ids: list[int], now) -> Q:
     )
 
 
-def papers_matching(rule: Query, *, days: int | None = None) -> Iterator[tuple[int, str]]:
+def papers_matching(
+    rule: Query, *, days: int | None = None, indexed: bool = False
+) -> Iterator[tuple[int, str]]:
     """(id, title) of each visible paper the rule matches, newest listing first.
 
     With `days`, only papers listed (or, when no listing date is known, first seen) in that many
     days up to today. Hidden papers never reach a digest, so they are never matched here either.
+    With `indexed`, only the papers the search index finds for the rule are read and matched
+    (what a long lookback needs: a rare rule over a year reads its few papers, not the year's);
+    a paper ingested but not indexed yet is left out until it is.
     """
     papers = recent_papers(days) if days is not None else Paper.objects.all()
+    if indexed:
+        sql, params = found_ids(SearchQuery(rule))
+        papers = papers.filter(pk__in=RawSQL(sql, params))
     papers = papers.filter(hidden=False).order_by("-listed_on", "-upvotes", "-pk")
     rows = papers.values_list("pk", *PREVIEW_FIELDS).iterator(chunk_size=2000)
     for pk, title, abstract, authors, org_handle, org_name in rows:

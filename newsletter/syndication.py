@@ -20,7 +20,8 @@ DIGESTS_READ = 20  # the latest digests a private feed carries papers from
 
 
 class RuleFeed(PaperFeed):
-    """Any rule's papers: the digests' matcher over the last PAPERS_FEED_DAYS days."""
+    """Any rule's latest papers (ENTRIES of them), however long ago they were listed, up to
+    PAPERS_FEED_DAYS back (a year): the digests' matcher over what the search index finds."""
 
     def get_object(self, request: HttpRequest, *args, **kwargs):
         text = request.GET.get("q", "").strip()
@@ -35,7 +36,7 @@ class RuleFeed(PaperFeed):
         return f"Paperwire: {rule.text}"
 
     def description(self, rule) -> str:
-        return f"Papers matching “{rule.text}” in the last {settings.PAPERS_FEED_DAYS} days."
+        return f"The latest papers matching “{rule.text}”."
 
     def link(self, rule) -> str:
         return f"{reverse('search')}?{urlencode({'q': rule.text})}"
@@ -67,7 +68,7 @@ class TopicFeed(RuleFeed):
 
 def matching_papers(rule) -> list[Paper]:
     ids = []
-    for pk, _title in papers_matching(rule, days=settings.PAPERS_FEED_DAYS):
+    for pk, _title in papers_matching(rule, days=settings.PAPERS_FEED_DAYS, indexed=True):
         ids.append(pk)
         if len(ids) == ENTRIES:
             break
@@ -78,12 +79,20 @@ def matching_papers(rule) -> list[Paper]:
 def feed_token(subscriber: Subscriber) -> str:
     """The signed, unguessable part of a subscriber's private feed URL. It never expires; "sign
     out every link" on the manage page gives the reader a new token, which ends it."""
-    return signing.dumps([subscriber.pk, subscriber.token[:8]], salt=FEED_SALT, compress=True)
+    return _FEED_SIGNER.sign_object([subscriber.pk, subscriber.token[:8]], compress=True)
+
+
+# No timestamp: the same reader gets the same URL every time (a feed reader keeps it), where
+# signing.dumps wrote a new one each second. Links made that way before still open.
+_FEED_SIGNER = signing.Signer(salt=FEED_SALT)
 
 
 def subscriber_for_feed(token: str) -> Subscriber:
     try:
-        pk, check = signing.loads(token, salt=FEED_SALT)
+        if token.count(":") == 2:  # payload:timestamp:signature, a link from before
+            pk, check = signing.loads(token, salt=FEED_SALT)
+        else:
+            pk, check = _FEED_SIGNER.unsign_object(token)
         subscriber = Subscriber.objects.get(pk=pk)
     except (signing.BadSignature, ValueError, TypeError, Subscriber.DoesNotExist):
         raise Http404("This feed link is not valid (any more).") from None

@@ -75,6 +75,22 @@ def search_papers(text: str) -> SearchResults:
     return SearchResults(parse_query(text))
 
 
+def found_ids(query: SearchQuery) -> tuple[str, list]:
+    """SQL (and its parameters) selecting the id of every visible paper the index finds for
+    `query`, in no order: a subquery for what must go by something else than relevance (a
+    feed's newest papers). A paper not indexed yet is not in it."""
+    if connection.vendor == "sqlite":
+        fts = query.fts5()
+        conditions, params = query.conditions("sqlite", "rowid" if fts else "p.id")
+        if fts:
+            where = " AND ".join(["papers_search MATCH %s", *conditions])
+            return f"SELECT rowid FROM papers_search WHERE {where}", [fts, *params]
+        where = " AND ".join(["NOT p.hidden", *conditions])
+        return f"SELECT p.id FROM papers_paper p WHERE {where}", params
+    where, params = _PostgreSQL._where(query)
+    return f"SELECT p.paper_id FROM papers_searchentry p WHERE {where or 'true'}", params
+
+
 def _engine():
     return _SQLite if connection.vendor == "sqlite" else _PostgreSQL
 

@@ -28,7 +28,10 @@ def papers(make_paper):
             ai_keywords=["quantization"],
         ),
         "pruned": make_paper("Pruning transformers", upvotes=20, authors=["Ada", "Alan"]),
-        "old": make_paper("Quantization of old", upvotes=99, listed_on=today - timedelta(days=30)),
+        "month": make_paper(
+            "Quantization a month ago", upvotes=5, listed_on=today - timedelta(days=30)
+        ),
+        "old": make_paper("Quantization of old", upvotes=99, listed_on=today - timedelta(days=400)),
         "hidden": make_paper("Hidden quantization", upvotes=50, hidden=True),
     }
 
@@ -47,9 +50,12 @@ def titles(parsed) -> list[str]:
     ("url", "expected"),
     [
         ("/feeds/trending.{kind}", ["Quantized attention", "Pruning transformers"]),
-        ("/feeds/rule.{kind}?q=quantization", ["Quantized attention"]),
-        ("/feeds/rule.{kind}?q=prune+OR+quantize", ["Quantized attention", "Pruning transformers"]),
-        ("/feeds/topics/quant.{kind}", ["Quantized attention"]),
+        ("/feeds/rule.{kind}?q=quantization", ["Quantized attention", "Quantization a month ago"]),
+        (
+            "/feeds/rule.{kind}?q=prune+OR+quantize",
+            ["Quantized attention", "Pruning transformers", "Quantization a month ago"],
+        ),
+        ("/feeds/topics/quant.{kind}", ["Quantized attention", "Quantization a month ago"]),
     ],
 )
 def test_each_feed_is_well_formed_with_its_entries_and_its_self_link(
@@ -128,3 +134,32 @@ def test_the_feeds_page_lists_every_feed(client, papers):
     for url in ("/feeds/trending.atom", "/feeds/trending.rss", "/feeds/topics/quant.atom",
                 "/feeds/rule.atom"):  # fmt: skip
         assert url in page
+
+
+def test_a_private_feed_link_is_the_same_every_time_and_old_links_still_open(
+    client, make_subscriber, monkeypatch
+):
+    from django.core import signing
+
+    ada = make_subscriber("ada@example.org", "llm")
+    first = feed_token(ada)
+    monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: "1zzzzz")
+    assert feed_token(ada) == first  # a feed reader keeps the URL it was given
+    before = signing.dumps([ada.pk, ada.token[:8]], salt="paperwire.subscriber-feed", compress=True)
+    assert client.get(f"/feeds/private/{before}.atom").status_code == 200
+    assert client.get(f"/feeds/private/{first}.atom").status_code == 200
+
+
+def test_a_rule_feed_carries_its_latest_50_papers_however_long_ago_within_a_year(
+    client, make_paper, settings
+):
+    today = date.today()
+    for n in range(60):  # a rare topic: a paper every five days
+        make_paper(f"Tensor-train layers, part {n}", listed_on=today - timedelta(days=5 * n + 8))
+    make_paper("Tensor-train layers of long ago", listed_on=today - timedelta(days=400))
+    make_paper("Quantized attention", listed_on=today)
+    _, parsed = fetch(client, "/feeds/rule.atom?q=tensor-train")
+    assert titles(parsed) == [f"Tensor-train layers, part {n}" for n in range(50)]
+    settings.PAPERS_FEED_DAYS = 30
+    _, parsed = fetch(client, "/feeds/rule.atom?q=tensor-train")
+    assert titles(parsed) == [f"Tensor-train layers, part {n}" for n in range(5)]
