@@ -10,6 +10,9 @@ only what the tokenizer joins), plus the joined forms of compounds:
 - British spellings meet American ones where Snowball keeps them apart: "quantisation" ~
   "quantization", "optimise" ~ "optimize", "analyse" ~ "analyze", "behaviour" ~ "behavior",
   "centre" ~ "center";
+- a word in capitals throughout is an acronym of its own, plural or not: "TTS" (text-to-speech)
+  is not "TT"s, and a rule typed in lowercase ("tts") is read as the papers write it (see
+  `plural_variant`);
 - words are stemmed for English (Snowball): "quantized" ~ "quantization";
 - hyphenated and slashed compounds are split, and their joined form is kept beside them:
   "vision-language" gives the run ("vision", "languag") and the extra term "visionlanguag", so
@@ -163,11 +166,29 @@ def plural_variant(word: str) -> str:
     """For a rule's word written in lower case that may be an acronym's plural ("llms", "gpus",
     "fpgas"), the term of its singular ("llm"): a paper's "LLMs" becomes "llm", and a rule
     written before the analyzer knew acronyms must still find it. Empty when the stemmer already
-    drops the "s" ("models") or the word is not a lowercase plural."""
+    drops the "s" ("models"), the word is not a lowercase plural, or the papers write it as an
+    acronym of its own ("tts": "TTS", text-to-speech, is not the plural of "TT", tensor-train),
+    as the oracle set by `use_acronym_oracle` tells (the papers app's corpus counts)."""
     if len(word) < 3 or not word.endswith("s") or not word.islower() or not word.isalnum():
         return ""
     whole = term(word)
-    return term(word[:-1]) if whole.endswith("s") and term(word[:-1]) != whole else ""
+    singular = term(word[:-1])
+    if not whole.endswith("s") or singular == whole:
+        return ""
+    oracle = _acronym_oracle
+    if oracle is not None and oracle(word):
+        return ""
+    return singular
+
+
+_acronym_oracle = None
+
+
+def use_acronym_oracle(oracle) -> None:
+    """`oracle(word)` (a lowercase word ending in s, "tts") is true when the corpus writes it as
+    an acronym of its own rather than as a plural; None: every such word is a plural."""
+    global _acronym_oracle
+    _acronym_oracle = oracle
 
 
 def joined_form(text: str) -> str:

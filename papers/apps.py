@@ -11,12 +11,18 @@ class PapersConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        from core.text import use_acronym_oracle
+        from papers import acronyms
         from papers.models import Paper
         from papers.search import index_saved_paper
         from papers.signals import papers_ingested
 
         post_save.connect(index_saved_paper, sender=Paper, dispatch_uid="papers.search.saved")
         papers_ingested.connect(index_ingested_papers, dispatch_uid="papers.search.ingested")
+        # A rule's lowercase "tts" is read as the papers write it (papers/acronyms.py).
+        use_acronym_oracle(acronyms.written_as_acronym)
+        post_save.connect(acronyms.forget, sender=Paper, dispatch_uid="papers.acronyms.saved")
+        papers_ingested.connect(acronyms.forget, dispatch_uid="papers.acronyms.ingested")
 
 
 def index_ingested_papers(sender, run_id: int, paper_ids: list[int], **kwargs) -> None:
