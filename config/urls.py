@@ -23,6 +23,8 @@ urlpatterns = [
     path("trending/", paper_views.trending_view, name="trending"),
     path("search/", paper_views.search, name="search"),
     path("papers/<id:pk>/", paper_views.paper, name="paper"),
+    path("authors/<path:name>/", paper_views.author, name="author"),
+    path("orgs/<path:handle>/", paper_views.organization, name="organization"),
     path("feeds/", include("newsletter.feed_urls")),
     path("favicon.ico", paper_views.favicon, name="favicon"),
     path("health/", Health.as_view(), name="health"),

@@ -4,7 +4,7 @@ from django.urls import path
 
 from newsletter import views
 from newsletter.syndication import RuleFeed, SubscriberFeed, TopicFeed
-from papers.syndication import TrendingFeed, feed_view
+from papers.syndication import AuthorFeed, OrganizationFeed, TrendingFeed, feed_view
 
 app_name = "feeds"
 
@@ -14,6 +14,8 @@ for kind in ("atom", "rss"):
         path(f"trending.{kind}", feed_view(TrendingFeed, kind), name=f"trending_{kind}"),
         path(f"rule.{kind}", feed_view(RuleFeed, kind), name=f"rule_{kind}"),
         path(f"topics/<slug:slug>.{kind}", feed_view(TopicFeed, kind), name=f"topic_{kind}"),
+        path(f"author/<path:name>.{kind}", feed_view(AuthorFeed, kind), name=f"author_{kind}"),
+        path(f"org/<path:handle>.{kind}", feed_view(OrganizationFeed, kind), name=f"org_{kind}"),
         path(
             f"private/<str:token>.{kind}",
             feed_view(SubscriberFeed, kind, private=True),

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, time
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_safe
 
 from core.text import without_controls
 from papers.models import Paper
+from papers.people import author_named, organization_named, organization_papers
 from papers.selectors import trending_now
 
 ENTRIES = 50
@@ -139,6 +140,50 @@ class TrendingFeed(PaperFeed):
 
     def items(self) -> list[Paper]:
         return self.papers(trending_now(now=timezone.now()).papers)
+
+
+class AuthorFeed(PaperFeed):
+    """An author's latest papers (`/feeds/author/<name>.atom`), the name matched folded."""
+
+    def get_object(self, request: HttpRequest, name: str):
+        found = author_named(name)
+        if found is None:
+            raise Http404("No paper we know has this author.")
+        return found
+
+    def title(self, author) -> str:
+        return f"Paperwire: papers by {author.name}"
+
+    def description(self, author) -> str:
+        return f"The latest papers of {author.name}."
+
+    def link(self, author) -> str:
+        return reverse("author", args=[author.name])
+
+    def items(self, author) -> list[Paper]:
+        return list(author.papers[:ENTRIES])
+
+
+class OrganizationFeed(PaperFeed):
+    """An organization's latest papers (`/feeds/org/<handle>.atom`)."""
+
+    def get_object(self, request: HttpRequest, handle: str):
+        org = organization_named(handle)
+        if org is None:
+            raise Http404("No organization we know has this handle.")
+        return org
+
+    def title(self, org) -> str:
+        return f"Paperwire: papers from {org}"
+
+    def description(self, org) -> str:
+        return f"The latest papers of {org} ({org.handle})."
+
+    def link(self, org) -> str:
+        return reverse("organization", args=[org.handle])
+
+    def items(self, org) -> list[Paper]:
+        return list(organization_papers(org)[:ENTRIES])
 
 
 def conditional_feed(view: Callable[..., HttpResponse], *, private: bool = False):

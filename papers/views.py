@@ -6,9 +6,17 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from papers.people import (
+    author_named,
+    closest_authors,
+    closest_organizations,
+    organization_named,
+    organization_papers,
+)
 from papers.search import search_papers
 from papers.selectors import (
     SPANS,
@@ -19,6 +27,7 @@ from papers.selectors import (
     trending_now,
     visible_papers,
 )
+from papers.templatetags.paper_tags import author_url
 
 PAGE_SIZE = 30
 
@@ -76,6 +85,48 @@ def paper(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "papers/paper.html", {"paper": get_object_or_404(visible_papers(), pk=pk)}
     )
+
+
+@require_safe
+def author(request: HttpRequest, name: str) -> HttpResponse:
+    """An author's papers, newest first; an unknown name is a 404 with the closest known."""
+    found = author_named(name)
+    if found is None:
+        closest = [(known, author_url(known)) for known in closest_authors(name)]
+        context = {"kind": "author", "name": name[:200], "closest": [c for c in closest if c[1]]}
+        return render(request, "papers/unknown_name.html", context, status=404)
+    page = Paginator(found.papers, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "heading": found.name,
+        "what": "author",
+        "page": page,
+        "rule": f'author:"{found.name}"',
+        "feed_url": reverse("feeds:author_atom", args=[found.name]),
+    }
+    return render(request, "papers/people.html", context)
+
+
+@require_safe
+def organization(request: HttpRequest, handle: str) -> HttpResponse:
+    """An organization's papers, newest first; an unknown handle is a 404 with the closest."""
+    org = organization_named(handle)
+    if org is None:
+        context = {"kind": "organization", "name": handle[:200], "closest": [
+            (str(known), reverse("organization", args=[known.handle]))
+            for known in closest_organizations(handle)
+        ]}  # fmt: skip
+        return render(request, "papers/unknown_name.html", context, status=404)
+    page = Paginator(organization_papers(org), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "heading": str(org),
+        "handle": org.handle,
+        "org": org,
+        "what": "organization",
+        "page": page,
+        "rule": f"org:{org.handle}",
+        "feed_url": reverse("feeds:org_atom", args=[org.handle]),
+    }
+    return render(request, "papers/people.html", context)
 
 
 # The days a listing can show: arXiv began in 1991, and nothing is listed a year ahead.

@@ -23,6 +23,20 @@ def failing_feeds():
 
 
 @register.filter
+def author_url(name) -> str:
+    """An author's page, or "" for a name no page can have (empty, or only separators)."""
+    from django.urls import NoReverseMatch, reverse
+
+    text = str(name or "").strip()
+    if not text.strip("/"):
+        return ""
+    try:
+        return reverse("author", args=[text])
+    except NoReverseMatch:
+        return ""
+
+
+@register.filter
 def as_rule(text: str) -> str:
     """A keyword as a topic rule: one word as it is, several as a "phrase"."""
     text = " ".join(str(text).replace('"', " ").split())

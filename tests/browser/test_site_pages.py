@@ -78,6 +78,9 @@ def site(make_paper, make_subscriber, due_now, outbox) -> dict[str, str]:
         "unsubscribe": f"/unsubscribe/{ada.token}/",
         "bad link": "/manage/not-a-token/",
         "not found": "/papers/999999/",
+        "author": "/authors/Ada%20Lovelace/",
+        "organization": "/orgs/acme-research/",
+        "unknown author": "/authors/Ada%20Lovelac/",
         "private feed": f"/feeds/private/{feed_token(ada)}.atom",
     }
 
@@ -167,6 +170,27 @@ def test_a_papers_keywords_and_organization_are_one_click_topics(page, live_serv
     page.go_back()
     topics.get_by_role("link", name="Acme-Research").click()
     assert page.get_by_label("Your topics").input_value() == "org:acme-research"
+
+
+@pytest.mark.parametrize("width", (390, 1280))
+def test_from_a_card_to_an_author_and_a_lab_and_follow_them(browser, live_server, site, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(live_server.url + site["search results"])
+    page.get_by_role("link", name="Ada Lovelace").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Ada Lovelace"
+    assert page.locator("article.paper-card").count() == 4
+    page.get_by_role("link", name="Follow").click()
+    assert page.get_by_label("Your topics").input_value() == 'author:"Ada Lovelace"'
+    preview = page.locator(".preview-list")
+    preview.wait_for()
+    assert "would have matched 4 papers" in preview.inner_text()
+    page.goto(live_server.url + site["paper"])
+    page.locator(".meta").get_by_role("link", name="Acme-Research").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Acme-Research"
+    page.get_by_role("link", name="Follow").click()
+    assert page.get_by_label("Your topics").input_value() == "org:acme-research"
+    context.close()
 
 
 def test_a_paper_from_a_dump_links_to_where_it_can_be_found(page, live_server, site):
