@@ -125,6 +125,19 @@ def watch_deliverability() -> bool:
     return sending_guard() is not None
 
 
+@periodic(
+    "Find similar papers",
+    every=timedelta(hours=1),
+    description="Work out the papers like each recent paper (shown on its page), by the "
+    "personal ranking's features, for papers new, changed or a day old.",
+)
+@shared_task
+def train_similar_papers() -> int:
+    from newsletter.personal.similar import papers_similar_update  # scikit-learn: here
+
+    return papers_similar_update()
+
+
 @shared_task(bind=True)
 def send_digest_batch(self, subscriber_ids: list[int]) -> dict:
     """Claims under the task id, so a redelivered task finishes its own claim from the journal."""

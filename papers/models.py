@@ -76,6 +76,10 @@ class Paper(models.Model):
     # When its title, abstract, authors or organization last changed (not its upvotes): what
     # matching against the subscriptions reads. The newsletter keeps its own progress.
     text_changed_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    # Papers like this one, as the personal ranking's features see them (written by the
+    # newsletter's "Find similar papers"): [[paper id, [words they share]], ...], nearest first.
+    similar = models.JSONField(default=list, blank=True, editable=False)
+    similar_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The search index (papers/search/): on PostgreSQL the analyzer's terms as a GIN-indexed
     # tsvector (SQLite keeps them in the FTS5 table papers_search), and when they were written.
     # No longer written: PostgreSQL's index is SearchEntry since migration 0012.

@@ -91,3 +91,14 @@ def neighbour_periods(period: Period) -> tuple[Period | None, Period | None]:
         period_containing(before, period.span) if before else None,
         period_containing(after, period.span) if after else None,
     )
+
+
+SIMILAR_SHOWN = 6
+
+
+def similar_papers(paper: Paper) -> list[tuple[Paper, list[str]]]:
+    """The visible papers like `paper` (as "Find similar papers" last worked them out), nearest
+    first, each with the words they share; SIMILAR_SHOWN at most."""
+    rows = [row for row in paper.similar or () if isinstance(row, list) and len(row) == 2]
+    found = visible_papers().select_related("organization").in_bulk([row[0] for row in rows])
+    return [(found[pk], list(words)) for pk, words in rows if pk in found][:SIMILAR_SHOWN]

@@ -24,6 +24,7 @@ from papers.selectors import (
     neighbour_periods,
     papers_in_period,
     period_containing,
+    similar_papers,
     trending_now,
     visible_papers,
 )
@@ -82,9 +83,8 @@ def trending_view(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def paper(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(
-        request, "papers/paper.html", {"paper": get_object_or_404(visible_papers(), pk=pk)}
-    )
+    found = get_object_or_404(visible_papers(), pk=pk)
+    return render(request, "papers/paper.html", {"paper": found, "similar": similar_papers(found)})
 
 
 @require_safe

@@ -268,6 +268,43 @@ def _explained(candidates, row: int, score: float, weights, positives) -> Recomm
     )
 
 
+SIMILAR_KEPT = 12  # neighbours kept per paper: a page shows 6, some may be hidden later
+SHARED_TERMS = 3
+SIMILAR_CHUNK = 256  # papers compared at once: a chunk's scores are 256 x the corpus floats
+
+
+def nearest(
+    features: Features, ids: Sequence[int], *, kept: int = SIMILAR_KEPT
+) -> dict[int, list[tuple[int, float, tuple[str, ...]]]]:
+    """For each of `ids` in the corpus, the `kept` other corpus papers nearest to it by the
+    ranking's features (the cosine of their TF-IDF rows, which the vectorizer normalizes), best
+    first, each with the terms that weigh most in both (digits aside)."""
+    matrix, terms = features.matrix, features.terms
+    rows = [features.index[pk] for pk in ids if pk in features.index]
+    found: dict[int, list[tuple[int, float, tuple[str, ...]]]] = {}
+    transposed = matrix.T.tocsc()
+    for start in range(0, len(rows), SIMILAR_CHUNK):
+        chunk = rows[start : start + SIMILAR_CHUNK]
+        similarity = (matrix[chunk] @ transposed).toarray()
+        for offset, row in enumerate(chunk):
+            score = similarity[offset]
+            score[row] = 0.0
+            best = np.argpartition(-score, min(kept, len(score) - 1))[: kept + 1]
+            best = [j for j in best[np.argsort(-score[best], kind="stable")] if score[j] > 0]
+            found[features.ids[row]] = [
+                (features.ids[j], round(float(score[j]), 4), _shared(matrix, row, j, terms))
+                for j in best[:kept]
+            ]
+    return found
+
+
+def _shared(matrix: sparse.csr_matrix, first: int, second: int, terms) -> tuple[str, ...]:
+    both = matrix[first].multiply(matrix[second]).tocoo()
+    order = np.argsort(-both.data, kind="stable")
+    shared = [str(terms[both.col[i]]) for i in order]
+    return tuple(t for t in shared if not t.isdigit())[:SHARED_TERMS]
+
+
 def seed_of(subscriber_id: int) -> int:
     """A reader's own, stable sample of negatives."""
     return zlib.crc32(str(subscriber_id).encode())

@@ -107,6 +107,30 @@ def library_import(
     return report
 
 
+def library_add_papers(*, subscriber: Subscriber, paper_ids: list[int], source: str) -> int:
+    """Add stored papers to the reader's library ("Email me papers like this"); how many were
+    new to it. A paper it holds already, by arXiv id or title, is left as it is."""
+    papers = Paper.objects.filter(pk__in=paper_ids, hidden=False)
+    with transaction.atomic():
+        Subscriber.objects.select_for_update().filter(pk=subscriber.pk).first()  # one at a time
+        known = set(subscriber.library.values_list("identity", flat=True))
+        entries = []
+        for paper in papers:
+            identity = f"arxiv:{paper.arxiv_id}" if paper.arxiv_id else f"title:{paper.title_key}"
+            identity = identity[:IDENTITY_MAX]
+            if identity in known or len(known) >= MAX_ENTRIES:
+                continue
+            known.add(identity)
+            entries.append(LibraryEntry(
+                subscriber=subscriber, paper=paper, identity=identity, arxiv_id=paper.arxiv_id,
+                title=paper.title, abstract=paper.abstract, source=source,
+            ))  # fmt: skip
+        LibraryEntry.objects.bulk_create(entries)
+        if entries:
+            taste_mark_changed(subscriber)
+    return len(entries)
+
+
 def library_upload_receive(*, subscriber: Subscriber, data: bytes, name: str) -> LibraryUpload:
     """Check a library file at once (size, text, entries, braces: LibraryError says what is
     wrong) and keep it for a worker to read; the reader sees it being read on the manage page."""
