@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from core.addresses import canonical_email
 from core.query import QueryError, parse
 from newsletter.models import MAX_RULES, Subscriber, Topic
+from papers.models import Paper
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime"})
 HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
@@ -105,6 +106,19 @@ class SignupForm(SubscriptionForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+    # "Email me papers like this": the paper the reader's library starts with.
+    paper = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def clean_paper(self):
+        pk = self.cleaned_data.get("paper")
+        if pk is None:
+            return None
+        paper = Paper.objects.filter(pk=pk, hidden=False).first()
+        if paper is None:
+            raise ValidationError("This paper is not (or no longer) on Paperwire.")
+        self.library_size = max(self.library_size, 1)  # it may be followed alone
+        return paper
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()

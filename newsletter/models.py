@@ -410,6 +410,8 @@ class SignupRequest(models.Model):
     rules = models.JSONField(default=list)
     topic_ids = models.JSONField(default=list)
     preferences = models.JSONField(default=dict)
+    # Papers the reader's library starts with ("Email me papers like this" on a paper's page).
+    papers = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=now, editable=False)
     confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
 

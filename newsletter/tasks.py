@@ -34,11 +34,15 @@ def send_confirmation(subscriber_id: int, request_id: int | None = None) -> None
 
 
 @shared_task
-def process_signup(email: str, rules: list[str], topic_ids: list[int], preferences: dict) -> str:
+def process_signup(
+    email: str, rules: list[str], topic_ids: list[int], preferences: dict, paper_ids=()
+) -> str:
     """A signup, from the form: the request only queues it, so a new address and a known one
     take the same path and the same time there (which address is subscribed stays unknown)."""
     topics = list(Topic.objects.filter(pk__in=topic_ids, active=True))
-    return subscriber_signup(email=email, rules=rules, topics=topics, preferences=preferences)
+    return subscriber_signup(
+        email=email, rules=rules, topics=topics, preferences=preferences, papers=list(paper_ids)
+    )
 
 
 @shared_task

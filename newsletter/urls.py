@@ -8,6 +8,7 @@ urlpatterns = [
     path("subscribe/", views.signup, name="signup"),
     path("subscribe/preview/", views.rule_preview, name="rule_preview"),
     path("subscribe/check-inbox/", views.check_inbox, name="check_inbox"),
+    path("subscribe/like/<id:pk>/", views.library_like, name="library_like"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("manage/", views.new_link, name="new_link"),
     path("manage/link-sent/", views.new_link_sent, name="new_link_sent"),

@@ -27,7 +27,12 @@ from newsletter.signals import (
 
 
 def subscriber_signup(
-    *, email: str, rules: list[str], topics: list[Topic], preferences: dict
+    *,
+    email: str,
+    rules: list[str],
+    topics: list[Topic],
+    preferences: dict,
+    papers: list[int] = (),
 ) -> str:
     """Sign an address up, or tell its owner how to manage it; what was sent, for logs and tests.
 
@@ -38,6 +43,9 @@ def subscriber_signup(
       a later signup never rewrites an earlier one);
     - an active or paused one gets a "manage your subscription" email, and nothing changes;
     - a bounced or complained one gets nothing: it is suppressed.
+
+    `papers` start the reader's library once the request is confirmed ("Email me papers like
+    this").
     """
     with transaction.atomic():
         subscriber = _locked_subscriber(email)
@@ -47,7 +55,7 @@ def subscriber_signup(
                 return "nothing"
             asked = SignupRequest.objects.create(
                 subscriber=subscriber, rules=list(rules), topic_ids=[t.pk for t in topics],
-                preferences=preferences,
+                preferences=preferences, papers=list(papers),
             )  # fmt: skip
             confirmation_needed.send(
                 sender=Subscriber, subscriber_id=subscriber.pk, request_id=asked.pk

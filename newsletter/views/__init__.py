@@ -17,10 +17,28 @@ from newsletter.views.links import (
     unsubscribe,
 )
 from newsletter.views.manage import manage
-from newsletter.views.signup import check_inbox, new_link, new_link_sent, rule_preview, signup
+from newsletter.views.signup import (
+    check_inbox,
+    library_like,
+    new_link,
+    new_link_sent,
+    rule_preview,
+    signup,
+)
 
 __all__ = [
-    "check_inbox", "confirm", "digest", "feedback", "feeds", "manage", "mute", "new_link",
+    "check_inbox",
+    "confirm",
+    "digest",
+    "feedback",
+    "feeds",
+    "library_like",
+    "manage",
+    "mute",
+    "new_link",
     "new_link_sent",
-    "one_click_unsubscribe", "rule_preview", "signup", "unsubscribe",
+    "one_click_unsubscribe",
+    "rule_preview",
+    "signup",
+    "unsubscribe",
 ]  # fmt: skip

@@ -65,6 +65,18 @@ def is_owner(request: HttpRequest, subscriber) -> bool:
     return session is not None and session.get(OWNER_KEY) == subscriber.pk
 
 
+def owner_of(request: HttpRequest):
+    """The subscriber whose manage page this browser opened (by their manage link), if they
+    are still subscribed; else None."""
+    from newsletter.models import SUBSCRIBED, Subscriber
+
+    session = getattr(request, "session", None)
+    pk = session.get(OWNER_KEY) if session is not None else None
+    if not isinstance(pk, int) or not session.get(MANAGE_URL_KEY):
+        return None
+    return Subscriber.objects.filter(pk=pk, status__in=SUBSCRIBED).first()
+
+
 def forget_owner(request: HttpRequest) -> None:
     for key in (OWNER_KEY, MANAGE_URL_KEY):
         request.session.pop(key, None)

@@ -26,6 +26,7 @@ from newsletter.services.feedback import (
     subscription_mute,
     subscription_unmute,
 )
+from newsletter.services.library import library_add_papers
 from newsletter.services.subscribers import (
     subscriber_confirm,
     subscriber_unsubscribe,
@@ -50,6 +51,7 @@ from newsletter.views.common import (
     is_owner,
 )
 from papers.models import Paper
+from papers.selectors import visible_papers
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -60,8 +62,13 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         subscriber, asked = confirm_for_token(token)
     except InvalidToken as exc:
         return bad_link(request, expired=exc.expired, action="confirm your subscription")
+    liked = list(visible_papers().filter(pk__in=asked.papers)) if asked else []
     if request.method == "POST":
         subscriber_confirm(subscriber=subscriber, request=asked)
+        if liked:  # "Email me papers like this": the library starts with them
+            library_add_papers(
+                subscriber=subscriber, paper_ids=[p.pk for p in liked], source="paper page"
+            )
         return redirect(
             reverse("newsletter:manage", args=[manage_token(subscriber)]) + "?confirmed=1"
         )
@@ -71,6 +78,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         "topics": [topic_title(rule, name) for rule, name, _ in recap.topics],
         "schedule": schedule_text(recap.schedule),
         "max_papers": recap.schedule.max_papers,
+        "liked": liked,
     }
     return render(request, "newsletter/confirm.html", context)
 

@@ -4,17 +4,20 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from core.addresses import mailbox_key
+from core.numbers import bounded_int
 from core.query import QueryError, parse
+from newsletter.context_processors import MANAGE_URL_KEY
 from newsletter.forms import SignupForm
 from newsletter.selectors import (
     name_hints,
     papers_matching,
 )
+from newsletter.services.library import library_add_papers
 from newsletter.tasks import process_signup, request_manage_link
 from newsletter.views.common import (
     CHECK_INBOX_KEY,
@@ -25,7 +28,9 @@ from newsletter.views.common import (
     PREVIEW_SHOWN,
     SIGNUP_ADDRESS_RATE,
     SIGNUP_IP_RATE,
+    owner_of,
 )
+from papers.selectors import visible_papers
 
 
 def _address_key(group: str, request: HttpRequest) -> str:
@@ -43,7 +48,15 @@ def signup(request: HttpRequest) -> HttpResponse:
         form = SignupForm(request.POST)
     else:  # a search or a paper's topic may prefill the rules: ?rule=quantization
         rules = "\n".join(rule.strip()[:300] for rule in request.GET.getlist("rule")[:10])
-        form = SignupForm(initial={"rules": rules} if rules.strip() else None)
+        initial = {"rules": rules} if rules.strip() else {}
+        # "Email me papers like this": ?paper=<id> starts the reader's library with it.
+        liked = _liked_paper(request.GET.get("paper"))
+        if liked is not None:
+            owner = owner_of(request)
+            if owner is not None:  # a reader who came by their manage link: their library
+                return render(request, "newsletter/library_like.html", {"paper": liked})
+            initial["paper"] = liked.pk
+        form = SignupForm(initial=initial or None)
     if request.method == "POST" and form.is_valid():
         over_cap = is_ratelimited(
             request, group="signup-address", key=_address_key, rate=SIGNUP_ADDRESS_RATE,
@@ -55,18 +68,37 @@ def signup(request: HttpRequest) -> HttpResponse:
                 rules=form.cleaned_data["rules"],
                 topic_ids=[topic.pk for topic in form.cleaned_data["topics"]],
                 preferences=form.preferences(),
+                paper_ids=[form.cleaned_data["paper"].pk] if form.cleaned_data["paper"] else [],
             )
         hints = [hint for rule in form.cleaned_data["rules"] for hint in name_hints(parse(rule))]
         # POST/redirect/GET: a refresh of the next page never submits again. The address goes
         # in the session, not the URL (where logs and referrers would keep it).
         request.session[CHECK_INBOX_KEY] = {"email": form.cleaned_data["email"], "hints": hints}
         return redirect("newsletter:check_inbox")
+    paper_id = form["paper"].value()
+    context = {"form": form, "preview_days": PREVIEW_DAYS, "liked": _liked_paper(paper_id)}
     return render(
-        request,
-        "newsletter/signup.html",
-        {"form": form, "preview_days": PREVIEW_DAYS},
+        request, "newsletter/signup.html", context,
         status=400 if request.method == "POST" else 200,
-    )
+    )  # fmt: skip
+
+
+def _liked_paper(value):
+    """The visible paper `?paper=` names, or None."""
+    pk = bounded_int(str(value)) if value not in (None, "") else None
+    return visible_papers().filter(pk=pk).first() if pk else None
+
+
+@require_POST
+def library_like(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Email me papers like this", for a reader who came by their manage link: the paper goes
+    in their library, and they go back to their manage page."""
+    owner = owner_of(request)
+    paper = visible_papers().filter(pk=pk).first()
+    if owner is None or paper is None:
+        return redirect(reverse("newsletter:signup") + (f"?paper={pk}" if paper else ""))
+    added = library_add_papers(subscriber=owner, paper_ids=[paper.pk], source="paper page")
+    return redirect(f"{request.session.get(MANAGE_URL_KEY)}?library={added}#library")
 
 
 @require_safe

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from newsletter.models import Subscriber, Topic
+from newsletter.personal.similar import papers_similar_update
 from newsletter.syndication import feed_token
 from newsletter.tokens import confirm_token, feedback_token, manage_token, mute_token
 
@@ -50,6 +51,7 @@ def site(make_paper, make_subscriber, due_now, outbox) -> dict[str, str]:
         author_count=7, upvotes=3,
     )  # fmt: skip
     Topic.objects.create(name="Quantization", slug="quantization", rule="quantization")
+    papers_similar_update()  # each paper's page shows its similar papers
     ada = make_subscriber("ada@example.org", "quantization", max_papers=3)
     due_now(ada)
     call_command("send_digests", "--no-progress", stdout=io.StringIO())
@@ -190,6 +192,23 @@ def test_from_a_card_to_an_author_and_a_lab_and_follow_them(browser, live_server
     assert page.get_by_role("heading", level=1).inner_text() == "Acme-Research"
     page.get_by_role("link", name="Follow").click()
     assert page.get_by_label("Your topics").input_value() == "org:acme-research"
+    context.close()
+
+
+@pytest.mark.parametrize("width", (390, 1280))
+def test_a_papers_similar_papers_and_email_me_papers_like_this(browser, live_server, site, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(live_server.url + site["paper"])
+    similar = page.get_by_role("region", name="Similar papers")
+    items = similar.get_by_role("listitem")
+    assert 1 <= items.count() <= 6
+    assert "Shares:" in items.first.inner_text()
+    page.get_by_role("link", name="Email me papers like this").click()
+    assert "Your library starts with" in page.locator("form.signup").inner_text()
+    page.go_back()
+    similar.get_by_role("link").first.click()
+    assert "/papers/" in page.url and page.url != live_server.url + site["paper"]
     context.close()
 
 

@@ -41,6 +41,10 @@ class Command(BaseCommand):
             self.stdout.write(line)
         if not self._live():
             self._sample()
+        from newsletter.personal.similar import papers_similar_update  # scikit-learn: here
+
+        similar = papers_similar_update()
+        self.stdout.write(f"Similar papers: {similar:,} papers worked out")
         username, password = self._admin()
         self.stdout.write(
             self.style.SUCCESS(
