@@ -44,7 +44,9 @@ def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, or with TRUSTED_PROXIES = N the address the outermost
     trusted proxy saw, N places from the right of X-Forwarded-For. What a client writes further
     left is never believed."""
-    remote = request.META.get("REMOTE_ADDR", "")
+    # No address at all (a server on a unix socket, a WSGI test client): one shared bucket,
+    # never an error from the rate limits' address arithmetic.
+    remote = request.META.get("REMOTE_ADDR") or "0.0.0.0"
     proxies = settings.TRUSTED_PROXIES
     if proxies <= 0:
         return remote

@@ -1,8 +1,10 @@
 """The site's own middleware."""
 
-from django.http import HttpRequest, HttpResponseBadRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 
 from core.text import without_controls
+
+BAD_PATH = "This address has a control character in it."
 
 
 class DropControlCharacters:
@@ -19,9 +21,9 @@ class DropControlCharacters:
     def __call__(self, request: HttpRequest):
         path = request.path_info
         if not path.isprintable() and without_controls(path) != path:
-            return HttpResponseBadRequest(
-                "This address has a control character in it.", content_type="text/plain"
-            )
+            if path.startswith("/api/"):  # the API answers its problems in JSON
+                return JsonResponse({"detail": BAD_PATH}, status=400)
+            return HttpResponseBadRequest(BAD_PATH, content_type="text/plain")
         if "%" in request.META.get("QUERY_STRING", "") and not all(
             (key + value).isprintable() for key, value in request.GET.items()
         ):
@@ -31,3 +33,25 @@ class DropControlCharacters:
             cleaned._mutable = False
             request.GET = cleaned
         return self.get_response(request)
+
+
+class PublicApiCors:
+    """The API (/api/) is public and read-only: any site may read it from a browser (CORS for
+    GET and HEAD, and the preflight of such a request); nothing else is offered."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if not request.path_info.startswith("/api/"):
+            return self.get_response(request)
+        if request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META:
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+            response["Access-Control-Max-Age"] = "86400"
+        else:
+            response = self.get_response(request)
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            response["Access-Control-Allow-Origin"] = "*"
+        return response

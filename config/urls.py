@@ -7,6 +7,7 @@ from config.metrics import metrics
 from core.numbers import IdConverter
 from newsletter.webhooks import tracking_webhook, webhook_secrets
 from papers import views as paper_views
+from papers.api import api
 
 admin.site.site_header = "Paperwire"
 admin.site.site_title = "Paperwire admin"
@@ -27,6 +28,7 @@ urlpatterns = [
     path("orgs/<path:handle>/", paper_views.organization, name="organization"),
     path("feeds/", include("newsletter.feed_urls")),
     path("favicon.ico", paper_views.favicon, name="favicon"),
+    path("api/", api.urls),
     path("health/", Health.as_view(), name="health"),
     path("metrics", metrics, name="metrics"),  # a 404 without METRICS_TOKEN
     path("admin/", admin.site.urls),

@@ -1,10 +1,13 @@
 """Hugging Face's daily papers JSON (`/api/daily_papers`): a list of items, each with a `paper`.
 
-An API response holds one day's listing (tens of items), so it is parsed whole.
+An API response holds one day's listing (tens of items), so it is parsed whole. A Paperwire's
+own API (`papers/api.py`) answers in the same shape; a paper it has no arXiv id for carries an id
+of its own (`pw-<number>`), read here as no arXiv id at all (the paper is then known by its title).
 """
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, BinaryIO
@@ -16,6 +19,7 @@ from papers.readers.base import PaperRecord, ReaderError, RecordError, http_url
 HUB = "https://huggingface.co"
 PAPER_PAGE = HUB + "/papers/{}"
 MAX_KEYWORDS = 20
+OWN_ID_RE = re.compile(r"pw-(\d{1,12})")  # a Paperwire's id for a paper with no arXiv id
 
 
 def sniff(head: str) -> bool:
@@ -52,9 +56,12 @@ def _record(item: Any, number: int) -> PaperRecord | RecordError:
     arxiv_id = clean_text(raw_id) if isinstance(raw_id, str) else ""
     if not arxiv_id:
         return RecordError("the paper has no 'id'", item=number)
+    own_id = OWN_ID_RE.fullmatch(arxiv_id) is not None
+    if own_id:
+        arxiv_id = ""
     title = clean_text(_text(paper.get("title") or item.get("title")))
     if not title:
-        return RecordError(f"the paper {arxiv_id} has no title", item=number)
+        return RecordError(f"the paper {arxiv_id or raw_id} has no title", item=number)
     dropped: list[str] = []
     organization = _typed(paper.get("organization") or item.get("organization"), dict,
                           "organization", "an object", dropped)  # fmt: skip
@@ -79,7 +86,7 @@ def _record(item: Any, number: int) -> PaperRecord | RecordError:
         code_url=http_url(_text(paper.get("githubRepo"))),
         github_stars=_count(paper, "githubStars", dropped),
         project_url=http_url(_text(paper.get("projectPage"))),
-        url=PAPER_PAGE.format(arxiv_id),
+        url=http_url(_text(item.get("url"))) if own_id else PAPER_PAGE.format(arxiv_id),
         thumbnail_url=_hub_url(item.get("thumbnail")),
         ai_summary=clean_text(_text(paper.get("ai_summary"))),
         ai_keywords=[
