@@ -1,0 +1,189 @@
+#!/usr/bin/env python
+"""Ranking evaluation: does a library of 5 papers bring its topic first?
+
+The 183 papers of the four dumps in ../shared/dumps are ingested into a fresh SQLite database.
+For each topic of benchmarks/ranking_topics.py (9, written down by reading those papers) and
+each seed, a library of 5 of the topic's papers is drawn at random; every other paper is ranked,
+and the precision of the top K is the share of on-topic papers among them (K is 10, or what is
+left of a smaller topic once its 5 are drawn: a topic of 9 can put at most 4 on-topic papers
+first). Side by side on the same cases:
+
+- paperwire: the personal ranking as a reader gets it (`reader_ranking`: the library imported,
+  the reader's model trained, the recent papers ranked);
+- centroid: a plain TF-IDF centroid (scikit-learn's TfidfVectorizer over title and abstract,
+  papers by cosine to the mean of the library's rows);
+- svm: arxiv-sanity-lite's way (TF-IDF of words and word pairs, English stop words, sublinear tf,
+  and a LinearSVC with C=0.01 and balanced classes, the library against every other paper);
+- random: the papers in a random order.
+
+Prints each topic's mean precision per method, the means over every case, and a last line of
+JSON. Target: paperwire's mean precision at 10 >= 0.85, ahead of both baselines.
+
+    python benchmarks/ranking.py [--seeds 5] [--library 5]
+"""
+
+import argparse
+import csv
+import io
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._common import django_environment  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+TARGET = 0.85
+METHODS = ("paperwire", "centroid", "svm", "random")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=5, help="libraries drawn per topic")
+    parser.add_argument("--library", type=int, default=5, help="papers in each library")
+    parser.add_argument("--k", type=int, default=10, help="precision at this many")
+    args = parser.parse_args()
+    if not (SHARED / "dumps").is_dir():
+        raise SystemExit(f"The dumps are not at {SHARED / 'dumps'}: clone the repo beside shared/.")
+    with tempfile.TemporaryDirectory(prefix="paperwire-ranking-") as workdir:
+        os.environ.update(
+            django_environment(f"sqlite:///{workdir}/ranking.sqlite3", workdir, LOG_LEVEL="ERROR")
+        )
+        import django
+
+        django.setup()
+        results = evaluate(args)
+    report(results, args)
+
+
+def evaluate(args) -> dict:
+    from datetime import UTC, datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from benchmarks.ranking_topics import TOPICS
+    from newsletter.models import Subscriber
+    from newsletter.personal.training import reader_ranking
+    from newsletter.services.library import library_import
+    from papers.models import Paper
+    from papers.services import source_ingest
+
+    call_command("migrate", "--no-input", verbosity=0)
+    for path in sorted((SHARED / "dumps").glob("*.txt")):
+        with open(path, "rb") as stream:
+            source_ingest(stream=stream, source=str(path), year=2025)
+    papers = list(Paper.objects.order_by("pk").values_list("pk", "title", "abstract"))
+    by_title = {title: pk for pk, title, _ in papers}
+    missing = [t for titles in TOPICS.values() for t in titles if t not in by_title]
+    if missing:
+        raise SystemExit(f"Topic papers not in the dumps: {missing[:3]}")
+    ids = [pk for pk, _, _ in papers]
+    texts = [f"{title}. {abstract}" for _, title, abstract in papers]
+    baselines = Baselines(ids, texts)
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    cases = []
+    started = time.perf_counter()
+    for topic, titles in sorted(TOPICS.items()):
+        on_topic = {by_title[t] for t in titles}
+        for seed in range(args.seeds):
+            rng = random.Random(f"{topic}/{seed}")
+            library = rng.sample(sorted(on_topic), args.library)
+            k = min(args.k, len(on_topic) - args.library)
+            others = [pk for pk in ids if pk not in library]
+            reader = Subscriber.objects.create(
+                email=f"{topic}-{seed}@example.org", status="active", confirmed_at=timezone.now()
+            )
+            chosen = [t for t in titles if by_title[t] in library]
+            library_import(subscriber=reader, data=_csv(chosen), name="library.csv")
+            ranked = {
+                "paperwire": [r.paper_id for r in reader_ranking(
+                    subscriber=reader, since=since, limit=k)],
+                "centroid": baselines.centroid(library, others, k),
+                "svm": baselines.svm(library, others, k),
+                "random": rng.sample(others, k),
+            }  # fmt: skip
+            cases.append({
+                "topic": topic, "seed": seed, "k": k,
+                **{m: sum(pk in on_topic for pk in ranked[m]) / k for m in METHODS},
+            })  # fmt: skip
+    return {"cases": cases, "seconds": round(time.perf_counter() - started, 1)}
+
+
+class Baselines:
+    """The two baselines over the same papers, fitted once."""
+
+    def __init__(self, ids: list[int], texts: list[str]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.ids = ids
+        self.row = {pk: n for n, pk in enumerate(ids)}
+        self.plain = TfidfVectorizer().fit_transform(texts)
+        # arxiv-sanity-lite's vectorizer, its document-frequency bounds scaled to 183 papers
+        self.sanity = TfidfVectorizer(
+            strip_accents="unicode", lowercase=True, stop_words="english",
+            token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b", ngram_range=(1, 2),
+            max_features=20000, sublinear_tf=True, max_df=0.1, min_df=2,
+        ).fit_transform(texts)  # fmt: skip
+
+    def _top(self, scores, others: list[int], k: int) -> list[int]:
+        ranked = sorted(others, key=lambda pk: (-scores[self.row[pk]], pk))
+        return ranked[:k]
+
+    def centroid(self, library: list[int], others: list[int], k: int) -> list[int]:
+        import numpy as np
+
+        rows = self.plain[[self.row[pk] for pk in library]]
+        center = np.asarray(rows.mean(axis=0)).ravel()
+        return self._top(self.plain @ center, others, k)
+
+    def svm(self, library: list[int], others: list[int], k: int) -> list[int]:
+        import numpy as np
+        from sklearn.svm import LinearSVC
+
+        y = np.zeros(len(self.ids), dtype=int)
+        y[[self.row[pk] for pk in library]] = 1
+        model = LinearSVC(C=0.01, class_weight="balanced", max_iter=10_000, tol=1e-6)
+        model.fit(self.sanity, y)
+        return self._top(model.decision_function(self.sanity), others, k)
+
+
+def _csv(titles: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Key", "Item Type", "Title"])
+    for n, title in enumerate(titles):
+        writer.writerow([f"K{n}", "journalArticle", title])
+    return out.getvalue()
+
+
+def report(results: dict, args) -> None:
+    cases = results["cases"]
+    topics = sorted({c["topic"] for c in cases})
+    print(f"{len(cases)} cases: {len(topics)} topics x {args.seeds} libraries of {args.library} "
+          f"papers, precision at {args.k} (or at what a smaller topic has left)\n")  # fmt: skip
+    print(f"{'topic':<16} {'k':>3} " + " ".join(f"{m:>10}" for m in METHODS))
+    for topic in topics:
+        mine = [c for c in cases if c["topic"] == topic]
+        means = [sum(c[m] for c in mine) / len(mine) for m in METHODS]
+        print(f"{topic:<16} {mine[0]['k']:>3} " + " ".join(f"{v:>10.2f}" for v in means))
+    mean = {m: round(sum(c[m] for c in cases) / len(cases), 3) for m in METHODS}
+    print(f"{'mean':<16} {'':>3} " + " ".join(f"{mean[m]:>10.3f}" for m in METHODS))
+    ahead = mean["paperwire"] > max(mean["centroid"], mean["svm"])
+    print(f"\npaperwire {mean['paperwire']:.3f}: {mean['paperwire'] / TARGET:.2f}x the target of "
+          f"{TARGET}; ahead of both baselines: {ahead}; {results['seconds']} s")  # fmt: skip
+    print(json.dumps({
+        "benchmark": "ranking", "target": TARGET, "cases": len(cases), "topics": len(topics),
+        "seeds": args.seeds, "library": args.library, "mean_precision": mean,
+        "ahead_of_baselines": ahead, "seconds": results["seconds"],
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
