@@ -29,7 +29,7 @@ from django.urls import get_script_prefix, reverse
 
 from newsletter.content import SUBJECT_TOPICS, Card, Content, topic_title
 from newsletter.models import SignupRequest, Subscriber
-from newsletter.selectors import SAMPLE_DAYS, sample_cards, signup_asked
+from newsletter.selectors import SAMPLE_DAYS, sample_cards, signup_asked, signup_liked_titles
 from newsletter.tokens import (
     confirm_token,
     digest_token,
@@ -136,6 +136,8 @@ def send_confirmation(subscriber: Subscriber, request: SignupRequest | None = No
         "schedule": schedule_text(asked.schedule),
         "samples": shown,
         "sample_days": SAMPLE_DAYS,
+        # "Email me papers like this": the papers the library starts with, recapped as topics are
+        "library": [recap_text(title) for title in signup_liked_titles(request)],
     }
     _send("confirm", subscriber, context)
 

@@ -394,3 +394,12 @@ def deliverability_since(since, *, window: str = "") -> Deliverability:
 def sending_paused() -> SendingState | None:
     """The guard's pause, while sending is held; None while mail goes out."""
     return SendingState.objects.filter(pk=1, paused_at__isnull=False).first()
+
+
+def signup_liked_titles(request: SignupRequest | None) -> list[str]:
+    """The titles of the visible papers a signup's library starts with ("Email me papers like
+    this")."""
+    if request is None or not request.papers:
+        return []
+    papers = Paper.objects.filter(pk__in=request.papers, hidden=False)
+    return list(papers.values_list("title", flat=True))

@@ -86,8 +86,10 @@ class Invalid(Schema):
     detail: list[dict] = Field(description="What is wrong with each parameter.")
 
 
-def _throttled(request: HttpRequest) -> bool:
-    return is_ratelimited(request, group="api", key="ip", rate=API_RATE, increment=True)
+def _throttle(request: HttpRequest) -> None:
+    """Past API_RATE requests a minute from one address: a 429, as the site's pages give."""
+    if is_ratelimited(request, group="api", key="ip", rate=API_RATE, increment=True):
+        raise HttpError(429, "Too many requests: slow down.")
 
 
 api = NinjaAPI(
@@ -200,8 +202,7 @@ class Listing(Schema):
     summary="The daily papers of a day, a week or a month (the latest day by default)",
 )
 def daily_papers(request: HttpRequest, filters: Query[Listing]):
-    if _throttled(request):
-        raise HttpError(429, "Too many requests: slow down.")
+    _throttle(request)
     period = _period(filters.date, filters.week, filters.month)
     if period is None:
         latest = visible_papers().exclude(listed_on=None).order_by("-listed_on").first()
@@ -223,8 +224,7 @@ def daily_papers(request: HttpRequest, filters: Query[Listing]):
     summary="One paper, by arXiv id or by Paperwire's own id (pw-<number>)",
 )
 def paper(request: HttpRequest, paper_id: str):
-    if _throttled(request):
-        raise HttpError(429, "Too many requests: slow down.")
+    _throttle(request)
     found = paper_by_public_id(paper_id)
     if found is None:
         raise HttpError(404, f"No paper {paper_id[:40]!r} here.")
@@ -255,8 +255,7 @@ class SearchQuery(Schema):
     summary="Papers that a rule finds, best first",
 )
 def search(request: HttpRequest, filters: Query[SearchQuery]):
-    if _throttled(request):
-        raise HttpError(429, "Too many requests: slow down.")
+    _throttle(request)
     start = filters.p * filters.limit
     found = search_papers(" ".join(filters.q.split()))[start : start + filters.limit]
     return [_item(paper) for paper in found]

@@ -41,6 +41,7 @@ def test_a_visitor_signs_up_with_the_paper_as_the_first_of_their_library(client,
     response = client.post("/subscribe/", {**FORM, "paper": paper.pk}, follow=True)
     assert "Check your inbox" in response.content.decode()
     [message] = mail.outbox
+    assert f"Your library starts with: {paper.title}" in message.body
     link = re.search(r"https?://[^/\s]+(/confirm/\S+/)", message.body)[1]
     recap = client.get(link).content.decode()
     assert "Your library starts with" in recap and paper.title in recap
