@@ -10,6 +10,7 @@ over the recent papers) and scores any stored model against them by term.
 Pure computation: no ORM here (training.py reads and writes the database).
 """
 
+import functools
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,12 +21,27 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+try:  # what LogisticRegression(solver="liblinear") calls (see logistic_regression)
+    from sklearn.svm._base import _fit_liblinear
+except ImportError:  # pragma: no cover - a scikit-learn that moved it: the estimator serves
+    _fit_liblinear = None
+
 from core.text import analyze
 
 TOP_TERMS = 300  # the terms a stored model keeps
 SIGNATURE_TERMS = 12  # a positive's own top terms, for "because you liked ..."
 SIGNATURES_KEPT = 40  # the latest positives kept to explain recommendations
 NEGATIVES_SAMPLED = 100
+# Pseudo-relevance feedback (Rocchio's, as search engines expand a query): the recent papers the
+# first fit ranks highest join the positives at a lower weight, and the model is fitted again.
+# Five library papers rarely say all their subject says; their nearest neighbours fill it in, so
+# the words the library shares outweigh one paper's rare word (benchmarks/ranking.py: +0.04).
+# Only for a small library: its gain falls from +0.05 at 3-5 positives to +0.01 at 10 and more
+# (benchmarks/README.md), while a second fit costs as much as the first.
+PSEUDO_POSITIVES = 5
+PSEUDO_BELOW = 10  # positives: from this many on, a reader's model is fitted once
+PSEUDO_WEIGHT = 0.5
+PSEUDO_TERMS = TOP_TERMS
 REASON_TERMS = 3
 C = 1.0
 
@@ -79,6 +95,11 @@ class Features:
     def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
         return self.vectorizer.transform([text_terms(text) for text in texts]).tocsr()
 
+    @functools.cached_property
+    def by_term(self) -> sparse.csc_matrix:
+        """The corpus matrix by column, to score it with a model's few terms."""
+        return self.matrix.tocsc()
+
     def rows(self, ids: Iterable[int]) -> sparse.csr_matrix:
         return self.matrix[[self.index[pk] for pk in ids if pk in self.index]]
 
@@ -112,43 +133,126 @@ def train(
     exclude: Iterable[int] = (),
 ) -> TrainedModel | None:
     """A reader's model, or None without a positive. `negatives` are their 👎; a sample of the
-    corpus (never a positive, never `exclude`d) is added, drawn from `seed`."""
+    corpus (never a positive, never `exclude`d) is added, drawn from `seed`. With fewer than
+    PSEUDO_BELOW positives, fitted twice: the second time with the first fit's best corpus
+    papers as pseudo-positives."""
     if positives.shape[0] == 0:
         return None
-    X = sparse.vstack([positives, negatives, _sample(features, seed, exclude)]).tocsr()
-    y = np.zeros(X.shape[0], dtype=np.int8)
-    y[: positives.shape[0]] = 1
-    if y.min() == y.max():  # only positives: nothing to tell them from
+    exclude = set(exclude)
+    sample = _sample(features, seed, exclude)
+    if negatives.shape[0] + len(sample) == 0:  # only positives: nothing to tell them from
         return None
-    positive = int(y.sum())
-    # "balanced" classes, weighed here: scikit-learn's own check of them costs more than the fit
-    balanced = {1: len(y) / (2 * positive), 0: len(y) / (2 * (len(y) - positive))}
-    model = LogisticRegression(C=C, class_weight=balanced, solver="liblinear")
-    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-        model.fit(X, y)
-    coef = model.coef_[0]
+    X, coef, bias = _fit(positives, negatives, features.matrix[sample])
+    pseudo = []
+    if positives.shape[0] < PSEUDO_BELOW:
+        pseudo = _pseudo_positives(features, coef, exclude, positives, negatives)
+    kept = [row for row in sample if row not in set(pseudo)]
+    if pseudo and negatives.shape[0] + len(kept):
+        X, coef, bias = _fit(positives, negatives, features.matrix[kept], features.matrix[pseudo])
     used = np.unique(X.indices)  # a column no example has keeps a zero weight
     top = used[np.argsort(-np.abs(coef[used]), kind="stable")[:TOP_TERMS]]
     terms = features.terms
     weights = {str(terms[i]): round(float(coef[i]), 4) for i in top if coef[i] != 0}
     return TrainedModel(
         weights=weights,
-        bias=round(float(model.intercept_[0]), 4),
+        bias=round(bias, 4),
         positives=_signatures(positives, positive_info, terms),
         positive_count=positives.shape[0],
-        negative_count=X.shape[0] - positives.shape[0],
+        negative_count=negatives.shape[0] + (len(kept) if pseudo else len(sample)),
     )
 
 
-def _sample(features: Features, seed: int, exclude: Iterable[int]) -> sparse.csr_matrix:
-    """A reader's own sample of recent papers as negatives: never one they know."""
+def _fit(
+    positives: sparse.csr_matrix,
+    negatives: sparse.csr_matrix,
+    sample: sparse.csr_matrix,
+    pseudo: sparse.csr_matrix | None = None,
+) -> tuple[sparse.csr_matrix, np.ndarray, float]:
+    """The examples, and a logistic regression's weights and bias over them. The classes are
+    balanced by their weight (a pseudo-positive counts PSEUDO_WEIGHT), here: scikit-learn's own
+    check of them costs more than the fit. A 👎 is said as plainly as a library paper: it weighs
+    what one positive does, not what one of the sampled papers does."""
+    parts = [positives] + ([pseudo] if pseudo is not None else []) + [negatives, sample]
+    X = sparse.vstack(parts).tocsr()
+    extra = pseudo.shape[0] if pseudo is not None else 0
+    weight = np.ones(X.shape[0], dtype=np.float64)
+    weight[positives.shape[0] : positives.shape[0] + extra] = PSEUDO_WEIGHT
+    y = np.zeros(X.shape[0], dtype=np.int8)
+    y[: positives.shape[0] + extra] = 1
+    for label in (0, 1):
+        chosen = y == label
+        weight[chosen] *= len(y) / (2 * weight[chosen].sum())
+    first = positives.shape[0] + extra
+    weight[first : first + negatives.shape[0]] = weight[0]
+    # Fitted over the columns the examples use (a few thousand of the corpus's tens of thousands):
+    # the same model, since a column no example has keeps a zero weight, and liblinear's work
+    # grows with the columns it is given.
+    used = np.unique(X.indices)
+    renumber = np.empty(X.shape[1], dtype=X.indices.dtype)
+    renumber[used] = np.arange(len(used), dtype=X.indices.dtype)
+    compact = sparse.csr_matrix((X.data, renumber[X.indices], X.indptr), (X.shape[0], len(used)))
+    weights, bias = logistic_regression(compact, y, weight)
+    coef = np.zeros(X.shape[1], dtype=np.float64)
+    coef[used] = weights
+    return X, coef, bias
+
+
+def logistic_regression(
+    X: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """scikit-learn's LogisticRegression(C=C, solver="liblinear") fitted with these sample
+    weights: its weights and bias. The estimator's checks of its input (dataframe detection,
+    target types, array API) cost three times the fit of a reader's hundred examples, so the
+    function it calls is called directly when it is there, and the estimator otherwise."""
+    if _fit_liblinear is not None:
+        coef, intercept, _ = _fit_liblinear(
+            X.astype(np.float64), y.astype(np.float64), C, True, 1.0, None, "l2", False, 0, 100,
+            1e-4, None, sample_weight=weight,
+        )  # fmt: skip
+        return coef[0], float(intercept[0])
+    model = LogisticRegression(C=C, solver="liblinear")
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        model.fit(X, y, sample_weight=weight)
+    return model.coef_[0], float(model.intercept_[0])
+
+
+def _pseudo_positives(
+    features: Features,
+    coef: np.ndarray,
+    exclude: set[int],
+    positives: sparse.csr_matrix,
+    negatives: sparse.csr_matrix,
+) -> list[int]:
+    """The corpus rows a first model ranks highest, never a paper the reader knows, nor one more
+    like one of their 👎 than like any of their positives (a 👎 keeps pushing its kind down)."""
+    if not PSEUDO_POSITIVES or not features.ids:
+        return []
+    # scored by the model's strongest positive terms: what makes a paper a candidate at all
+    top = np.argpartition(-coef, min(PSEUDO_TERMS, len(coef) - 1))[:PSEUDO_TERMS]
+    top = top[coef[top] > 0]
+    score = features.by_term[:, top] @ coef[top].astype(np.float32)
+    wanted = min(len(score) - 1, 2 * PSEUDO_POSITIVES + len(exclude))
+    best = np.argpartition(-score, wanted)[: wanted + 1] if wanted > 0 else np.arange(len(score))
+    best = [int(row) for row in best[np.argsort(-score[best], kind="stable")]]
+    best = [row for row in best if features.ids[row] not in exclude]
+    if negatives.shape[0] and best:
+        rows = features.matrix[best]  # the vectorizer's rows are unit length: a product is a cosine
+        nearest_positive = (rows @ positives.T).toarray().max(axis=1)
+        nearest_negative = (rows @ negatives.T).toarray().max(axis=1)
+        best = [row for row, p, n in zip(best, nearest_positive, nearest_negative, strict=True)
+                if n < p]  # fmt: skip
+    return best[:PSEUDO_POSITIVES]
+
+
+def _sample(features: Features, seed: int, exclude: set[int]) -> list[int]:
+    """A reader's own sample of recent papers (their rows) as negatives: never one they know."""
     size = len(features.ids)
     if not size:
-        return features.matrix[:0]
+        return []
     skip = {features.index[pk] for pk in exclude if pk in features.index}
     rng = np.random.default_rng(seed)
     drawn = rng.choice(size, size=min(size, NEGATIVES_SAMPLED + len(skip)), replace=False)
-    return features.matrix[[row for row in drawn if row not in skip][:NEGATIVES_SAMPLED]]
+    return [int(row) for row in drawn if row not in skip][:NEGATIVES_SAMPLED]
 
 
 def _signatures(matrix: sparse.csr_matrix, info: Sequence[Positive], terms) -> list[list]:

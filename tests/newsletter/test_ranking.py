@@ -3,11 +3,16 @@ topic gets mostly that topic in their top ten, far above its share of all papers
 
 import csv
 import io
+import random
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
-from newsletter.personal.training import reader_ranking
+from newsletter.models import ReaderModel
+from newsletter.personal.ranking import Candidates, scores
+from newsletter.personal.training import corpus_features, reader_ranking
+from newsletter.services.feedback import feedback_record
 from newsletter.services.library import library_import
 from papers.models import Paper
 from papers.services import source_ingest
@@ -51,3 +56,76 @@ def test_five_library_papers_bring_their_topic_first(dumps, make_subscriber, top
     assert len(ranked) == 10
     assert hits >= 6 and hits / 10 >= 3 * share
     assert all(r.reason.startswith("like “") for r in ranked)
+
+
+def thumbs_down_cases():
+    """The three topics' first five papers, then random libraries of the benchmark's nine topics
+    (benchmarks/ranking_topics.py), each with a random one of its top three disliked."""
+    from benchmarks.ranking_topics import TOPICS as MORE
+
+    cases = [pytest.param(TOPICS[t][:5], 0, id=t) for t in sorted(TOPICS)]
+    for seed in range(6):
+        rng = random.Random(seed)
+        topic = rng.choice(sorted(MORE))
+        library = rng.sample(MORE[topic], 5)
+        cases.append(pytest.param(library, rng.randrange(3), id=f"{topic}-seed{seed}"))
+    return cases
+
+
+def model_order(reader) -> list[int]:
+    """Every recent paper by the reader's stored model, best first, known ones included."""
+    model = ReaderModel.objects.get(subscriber=reader)
+    candidates = Candidates.of(corpus_features(since=SINCE))
+    score = scores(candidates, model.weights, model.bias)
+    return [candidates.ids[row] for row in np.argsort(-score, kind="stable")]
+
+
+def test_a_thumbs_down_pushes_the_paper_and_its_kind_down(dumps, make_subscriber):
+    """The ranking's pseudo-positives (the first fit's best papers, which join the library at a
+    lower weight) never outvote a 👎: in every case the disliked paper falls in the reader's model
+    by more than five places, and in most the three papers most like it among the reader's top
+    twenty fall too (their places summed)."""
+    fell = []
+    for n, case in enumerate(thumbs_down_cases()):
+        library, which = case.values
+        reader = make_subscriber(f"reader{n}@example.org", "placeholder")
+        library_import(subscriber=reader, data=library_csv(library), name="l.csv")
+        top = [r.paper_id for r in reader_ranking(subscriber=reader, since=SINCE, limit=20)]
+        disliked = top[which]
+        before = model_order(reader)
+        rest = [pk for pk in top if pk != disliked]
+        features = corpus_features(since=SINCE)
+        likeness = (features.rows(rest) @ features.rows([disliked]).T).toarray().ravel()
+        nearest = [rest[row] for row in np.argsort(-likeness)[:3]]
+        feedback_record(subscriber=reader, paper=Paper.objects.get(pk=disliked), verdict=-1)
+        after_top = [r.paper_id for r in reader_ranking(subscriber=reader, since=SINCE, limit=40)]
+        after = model_order(reader)
+        assert disliked not in after_top
+        assert after.index(disliked) > before.index(disliked) + 5, (case.id, before.index(disliked))
+        was = sum(before.index(pk) for pk in nearest)
+        now = sum(after.index(pk) for pk in nearest)
+        fell.append(now > was)
+    assert sum(fell) >= len(fell) - 2, fell
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_fit_is_scikit_learns_logistic_regression(seed, monkeypatch):
+    """The ranking calls the function LogisticRegression(solver="liblinear") calls, without the
+    estimator's checks of its input: the same weights and bias, and the estimator when that
+    function is gone."""
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from newsletter.personal import ranking
+
+    rng = np.random.default_rng(seed)
+    X = sparse.random(120, 900, density=0.05, format="csr", dtype=np.float32, random_state=seed)
+    y = np.zeros(120, dtype=np.int8)
+    y[rng.choice(120, size=int(rng.integers(3, 30)), replace=False)] = 1
+    weight = rng.uniform(0.2, 5.0, size=120)
+    expected = LogisticRegression(C=ranking.C, solver="liblinear").fit(X, y, sample_weight=weight)
+    for fit in (ranking._fit_liblinear, None):
+        monkeypatch.setattr(ranking, "_fit_liblinear", fit)
+        coef, bias = ranking.logistic_regression(X, y, weight)
+        assert np.allclose(coef, expected.coef_[0], atol=1e-6)
+        assert bias == pytest.approx(float(expected.intercept_[0]), abs=1e-6)
