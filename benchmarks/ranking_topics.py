@@ -104,3 +104,68 @@ TOPICS = {
     "efficient-llms": EFFICIENT_LLMS,
     "3d-vision": VISION_3D,
 }
+
+# Re-read: the lists above put each paper under one topic, yet some papers are squarely on a second
+# (FlightLLM runs a language model on an FPGA: accelerators, and efficient language models). Every
+# paper of the dumps was read again against each rule below; a paper under one of these counts as on
+# that topic too when the ranking is judged (benchmarks/ranking.py judges every case both ways).
+# Libraries are drawn from the lists above only, so both judgments rank the same cases.
+
+ALSO = {
+    # a hardware design for neural networks' arithmetic (SRAM, lookup tables, bit-serial units,
+    # resistive memory), or hardware co-designed with the models it runs
+    "accelerators": [
+        "SAIL: SRAM-Accelerated LLM Inference System with Lookup-Table-based GEMV",
+        "Hardware Generation and Exploration of Lookup Table-Based Accelerators for 1.58-bit LLM Inference",
+        "LUT Tensor Core: Lookup Table Enables Efficient Low-Bit LLM Inference Acceleration",
+        "BitMoD: Bit-serial Mixture-of-Datatype LLM Acceleration",
+        "Co-Exploration of Neural Architectures and Heterogeneous ASIC Accelerator Designs Targeting Multiple Tasks",
+        "Resistive memory-based zero-shot liquid state machine for multimodal event data learning",
+        "Insights into DeepSeek-V3: Scaling Challenges and Reflections on Hardware for AI Architectures",
+    ],
+    # a system or a piece of hardware whose subject is running language models faster or
+    # cheaper (inference on FPGAs, GPUs, CPUs, in memory), or a family of small models
+    "efficient-llms": [
+        "AccLLM: Accelerating Long-Context LLM Inference Via Algorithm-Hardware Co-Design",
+        "FlightLLM: Efficient Large Language Model Inference with a Complete Mapping Flow on FPGAs",
+        "SkipOPU: An FPGA-based Overlay Processor for Large Language Models with Dynamically Allocated Computation",
+        "PIM-GPT: A Hybrid Process-in-Memory Accelerator for Autoregressive Transformers",
+        "Hardwired-Neurons Language Processing Units as General-Purpose Cognitive Substrates",
+        "Hardware Co-Design Scaling Laws via Roofline Modelling for On-Device LLMs",
+        "FlashDecoding++: Faster Large Language Model Inference on GPUs",
+        "SAIL: SRAM-Accelerated LLM Inference System with Lookup-Table-based GEMV",
+        "T-MAC: CPU Renaissance via Table Lookup for Low-Bit LLM Deployment on Edge",
+        "LUT Tensor Core: Lookup Table Enables Efficient Low-Bit LLM Inference Acceleration",
+        "Enabling Fast 2-bit LLM on GPUs: Memory Alignment and Asynchronous Dequantization",
+        "Hardware Generation and Exploration of Lookup Table-Based Accelerators for 1.58-bit LLM Inference",
+        "Insights into DeepSeek-V3: Scaling Challenges and Reflections on Hardware for AI Architectures",
+        "OpenBezoar: Small, Cost-Effective and Open Models Trained on Mixes of Instruction Data",
+        "BitMoD: Bit-serial Mixture-of-Datatype LLM Acceleration",
+        "Efficient Arbitrary Precision Acceleration for Large Language Models on GPU Tensor Cores",
+    ],
+    # GPU kernels for a model's arithmetic (tensor cores, dequantization)
+    "gpu-kernels": [
+        "Efficient Arbitrary Precision Acceleration for Large Language Models on GPU Tensor Cores",
+        "Enabling Fast 2-bit LLM on GPUs: Memory Alignment and Asynchronous Dequantization",
+    ],
+    # language models or compilers generating program code, kernels included
+    "code": [
+        "Evaluation of OpenAI Codex for HPC Parallel Programming Models Kernel Generation",
+        "KernelCraft: Benchmarking for Agentic Close-to-Metal Kernel Generation on Emerging Hardware",
+        "MultiKernelBench: A Multi-Platform Benchmark for Kernel Generation",
+        "Towards Automated Kernel Generation in the Era of LLMs",
+        "PIGEON: Optimizing CUDA Code Generator for End-to-End Training and Inference of Relational Graph Neural Networks",
+        "Proof2Silicon: Prompt Repair for Verified Code and Hardware Generation via Reinforcement Learning",
+        "EmbedAgent: Benchmarking Large Language Models in Embedded System Development",
+    ],
+    # language models or learning applied to designing, simulating or understanding circuits and
+    # processors (beyond writing HDL)
+    "circuits": [
+        "AnalogSeeker: An Open-source Foundation Language Model for Analog Circuit Design",
+        "CircuitSense: A Hierarchical Circuit System Benchmark Bridging Visual Comprehension and Symbolic Reasoning in Engineering Design Process",
+        "MMCircuitEval: A Comprehensive Multimodal Circuit-Focused Benchmark for Evaluating LLMs",
+        "D2S-FLOW: Automated Parameter Extraction from Datasheets for SPICE Model Generation Using Large Language Models",
+        "Multi-Agent Reinforcement Learning for Microprocessor Design Space Exploration",
+        "ArchGym: An Open-Source Gymnasium for Machine Learning Assisted Architecture Design",
+    ],
+}
