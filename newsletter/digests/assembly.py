@@ -10,7 +10,7 @@ page and the manage page all count `Content.total`: every paper of the period on
 topics.
 
 A batch reads everything it needs in two queries, whatever its size: the matches (subscriber,
-topic, paper, terms), then the papers they name and the day's most upvoted ones (for "Also
+topic, paper, terms, with the reader's 👎 and the failing feeds), then the papers they name and the day's most upvoted ones (for "Also
 trending"), each read once with its upvote count a day ago; the caller supplies which papers each
 subscriber was already sent, read with the digests themselves.
 """
@@ -70,12 +70,15 @@ def contents_build(
     rows = _matches_and_dislikes(
         list(by_subscriber), now, corpus_since=corpus_since(now) if models else None
     )
+    failing = []
     for kind, subscriber_id, *row in rows:
         if kind == MATCHED:
             matches.append((subscriber_id, *row))
             matched[subscriber_id].add(row[-2])
         elif kind == DISLIKED:
             skipped[subscriber_id].add(row[-2])
+        elif kind == FAILING:  # an enabled feed whose last fetch failed, by its name
+            failing.append(row[1])
         else:  # the recent papers' count, last id and last change: has the corpus changed?
             corpus_key = (corpus_since(now).date(), subscriber_id, row[-2], row[-3])
     for subscriber_id, subscription_id, rule, topic_name, muted_until, paper_id, terms in matches:
@@ -102,7 +105,7 @@ def contents_build(
         contents[digest.pk] = _content(
             digest, in_order, ranked, trending, skipped, personal.get(subscriber_id)
         )
-    _explain_empty_with_failed_sources(contents.values())
+    _explain_empty_with_failed_sources(contents.values(), failing)
     return contents
 
 
@@ -241,17 +244,18 @@ def _also_trending(content, room, ranked, trending, placed, skipped, subscriber)
         content.sections.append(Section(title=ALSO_TRENDING, items=items))
 
 
-MATCHED, DISLIKED, CORPUS = 0, 1, 2
+MATCHED, DISLIKED, CORPUS, FAILING = 0, 1, 2, 3
 
 
 def _matches_and_dislikes(
     subscriber_ids: list[int], now: datetime, *, corpus_since: datetime | None = None
 ):
     """In one query: the batch's recent matches (subscriber, subscription, rule, topic, muted
-    until, paper, terms), the papers each reader 👎'd (the same columns, mostly empty), and with
-    `corpus_since`, one row that tells whether the recent papers changed for the personal
+    until, paper, terms), the papers each reader 👎'd (the same columns, mostly empty), the
+    enabled feeds whose last fetch failed (their name as the rule: an empty digest says so), and
+    with `corpus_since`, one row that tells whether the recent papers changed for the personal
     ranking: their count (as the subscriber), last text change (as muted until) and last id."""
-    parts = [_match_rows(subscriber_ids, now), _dislike_rows(subscriber_ids)]
+    parts = [_match_rows(subscriber_ids, now), _dislike_rows(subscriber_ids), _failing_feed_rows()]
     if corpus_since is not None:
         parts.append(_corpus_row(corpus_since))
     return parts[0].union(*parts[1:], all=True)
@@ -288,6 +292,21 @@ def _dislike_rows(subscriber_ids: list[int]):
         .values_list(
             "kind", "subscriber_id", "no_subscription", "no_rule", "no_topic", "no_mute",
             "paper_id", "no_terms",
+        )
+    )  # fmt: skip
+
+
+def _failing_feed_rows():
+    # "part" where the other parts say "kind": a feed has a field of that name
+    return (
+        Feed.objects.filter(enabled=True, last_status=Feed.Status.ERROR)
+        .order_by()
+        .annotate(part=Value(FAILING), no_subscriber=NO_SUBSCRIPTION,
+                  no_subscription=NO_SUBSCRIPTION, no_topic=NO_TOPIC, no_mute=NO_MUTE,
+                  no_paper=NO_SUBSCRIPTION, no_terms=NO_TERMS)
+        .values_list(
+            "part", "no_subscriber", "no_subscription", "name", "no_topic", "no_mute",
+            "no_paper", "no_terms",
         )
     )  # fmt: skip
 
@@ -337,17 +356,12 @@ def _cards_and_scores(paper_ids: set[int], now: datetime):
     return cards, scores, trending[:TRENDING_CANDIDATES]
 
 
-def _explain_empty_with_failed_sources(contents) -> None:
-    """An empty digest may be empty because a feed is failing: say so, for the editor."""
+def _explain_empty_with_failed_sources(contents, failing: list[str]) -> None:
+    """An empty digest may be empty because a feed is failing: say so, for the editor (the
+    failing feeds came with the batch's matches)."""
     empty = [content for content in contents if content.empty]
-    if not empty:
+    if not empty or not failing:
         return
-    failing = list(
-        Feed.objects.filter(enabled=True, last_status=Feed.Status.ERROR).values_list(
-            "name", flat=True
-        )[:3]
-    )
-    if failing:
-        note = " A source failed: " + ", ".join(failing) + "."
-        for content in empty:
-            content.reason += note
+    note = " A source failed: " + ", ".join(sorted(failing)[:3]) + "."
+    for content in empty:
+        content.reason += note

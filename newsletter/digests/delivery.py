@@ -6,8 +6,9 @@ A batch (a list of subscriber ids) runs in five queries, whatever its size:
    claim token of its own (the Celery task id, so a redelivered task finds its own claim);
    two workers can never both claim a digest;
 2. read the claimed digests with their subscribers, and the papers each was sent before;
-3. and 4. read the matches (with the readers' 👎, and for a batch with personal rankings
-   whether the recent papers changed: one UNION query), then their papers with the papers'
+3. and 4. read the matches (with the readers' 👎, the failing feeds that an empty digest
+   names, and for a batch with personal rankings whether the recent papers changed: one UNION
+   query), then their papers with the papers'
    upvote history (assembly.py); when the recent papers changed, one more query reads their
    text for the rankings, once per worker process (personal/training.py);
 5. record every outcome in one bulk UPDATE: sent (with Message-ID and ESP id), empty, failed,

@@ -26,10 +26,10 @@ def llm_papers(make_paper):
     return [make_paper(f"LLM paper {n}", upvotes=n) for n in range(12)]
 
 
-def subscribers(count: int, rule: str = "llm") -> list[int]:
+def subscribers(count: int, rule: str = "llm", prefix: str = "reader") -> list[int]:
     now = timezone.now()
     created = Subscriber.objects.bulk_create(
-        Subscriber(email=f"reader{n}@example.org", status="active", confirmed_at=now)
+        Subscriber(email=f"{prefix}{n}@example.org", status="active", confirmed_at=now)
         for n in range(count)
     )
     Subscription.objects.bulk_create(Subscription(subscriber=s, rule=rule) for s in created)
@@ -50,6 +50,26 @@ def test_a_batch_of_500_takes_five_queries(llm_papers, outbox, django_assert_num
     assert report.sent == 500 and len(outbox) == 500
     assert set(Digest.objects.values_list("status", flat=True)) == {"sent"}
     assert all(len(items) == 10 for items in Digest.objects.values_list("items", flat=True))
+
+
+def test_a_batch_with_empty_digests_and_a_failing_feed_still_takes_five_queries(
+    llm_papers, outbox, django_assert_num_queries
+):
+    """Half the readers' topics found nothing; an enabled feed's last fetch failed, which their
+    empty digests name: still the five queries of any batch (the failing feeds come with the
+    matches)."""
+    from papers.models import Feed
+
+    Feed.objects.create(name="arXiv cs.AR", url="https://export.arxiv.org/rss/cs.AR",
+                        last_status=Feed.Status.ERROR)  # fmt: skip
+    Feed.objects.create(name="Quiet", url="https://example.org/q.xml", enabled=False,
+                        last_status=Feed.Status.ERROR)  # fmt: skip
+    ids = subscribers(250) + subscribers(250, rule="photosynthesis", prefix="botanist")
+    with django_assert_num_queries(5):
+        report = digests_send(subscriber_ids=ids)
+    assert report.sent == 250 and report.empty == 250 and len(outbox) == 250
+    reasons = set(Digest.objects.filter(status="empty").values_list("reason", flat=True))
+    assert reasons == {"No new papers matched your topics. A source failed: arXiv cs.AR."}
 
 
 def test_sending_twice_sends_once(llm_papers, outbox):
