@@ -233,6 +233,17 @@ def http_server(settings, monkeypatch) -> Iterator[LoopbackServer]:
 # Builders for digest tests (newsletter and browser): papers, subscribers with rules, and the
 # anymail test backend.
 @pytest.fixture
+def fresh_rate_limits():
+    """An empty cache before and after: the rate limits count in it, and a test of signups or of
+    the API starts with none spent (used by those modules with `pytest.mark.usefixtures`)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def make_paper():
     from core.text import title_key
     from papers.models import Organization, Paper

@@ -5,25 +5,17 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 
 from newsletter.models import Subscriber
 from newsletter.tokens import manage_token
 
 # Real commits, so the emails queued after commit go out as they do in production.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_rate_limits")]
 
 FORM = {
     "email": "ada@example.org", "rules": "", "frequency": "daily", "send_weekday": "0",
     "send_hour": "7", "timezone": "UTC", "min_upvotes": "0", "max_papers": "10",
 }  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

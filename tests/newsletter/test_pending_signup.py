@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail, signing
-from django.core.cache import cache
 from django.test import Client
 
 from newsletter.models import SignupRequest, Subscriber, Topic
@@ -19,11 +18,8 @@ FORM = {"frequency": "daily", "send_weekday": 0, "timezone": "UTC", "min_upvotes
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
+def empty_outbox(fresh_rate_limits):
     mail.outbox = []
-    yield
-    cache.clear()
 
 
 def sign_up(address: str, email: str = "ada@example.org", **fields) -> None:

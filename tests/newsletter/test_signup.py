@@ -13,7 +13,7 @@ from newsletter.models import Subscriber, Topic
 from papers.models import Paper
 
 # Real commits, so the emails queued after commit go out as they do in production.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_rate_limits")]
 
 FORM = {
     "email": "ada@example.org",
@@ -25,13 +25,6 @@ FORM = {
     "min_upvotes": "3",
     "max_papers": "8",
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def sign_up(client, **changes):

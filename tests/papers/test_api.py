@@ -16,16 +16,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from papers.models import Paper
 from tests.conftest import examples
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_limits")]
 
 DAY = date(2026, 7, 31)
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
