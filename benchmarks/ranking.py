@@ -26,8 +26,6 @@ baselines.
 """
 
 import argparse
-import csv
-import io
 import json
 import os
 import random
@@ -81,6 +79,7 @@ def evaluate(args) -> dict:
     from newsletter.services.library import library_import
     from papers.models import Paper
     from papers.services import source_ingest
+    from tests.newsletter.ranking_topics import library_csv
 
     call_command("migrate", "--no-input", verbosity=0)
     for path in sorted((SHARED / "dumps").glob("*.txt")):
@@ -112,7 +111,7 @@ def evaluate(args) -> dict:
                 email=f"{topic}-{seed}@example.org", status="active", confirmed_at=timezone.now()
             )
             chosen = [t for t in titles if by_title[t] in library]
-            library_import(subscriber=reader, data=_csv(chosen), name="library.csv")
+            library_import(subscriber=reader, data=library_csv(chosen), name="library.csv")
             ranked = {
                 "paperwire": [r.paper_id for r in reader_ranking(
                     subscriber=reader, since=since, limit=k)],
@@ -165,15 +164,6 @@ class Baselines:
         model = LinearSVC(C=0.01, class_weight="balanced", max_iter=10_000, tol=1e-6)
         model.fit(self.sanity, y)
         return self._top(model.decision_function(self.sanity), others, k)
-
-
-def _csv(titles: list[str]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Key", "Item Type", "Title"])
-    for n, title in enumerate(titles):
-        writer.writerow([f"K{n}", "journalArticle", title])
-    return out.getvalue()
 
 
 def report(results: dict, args) -> None:

@@ -146,7 +146,8 @@ def train(
     pseudo = []
     if positives.shape[0] < PSEUDO_BELOW:
         pseudo = _pseudo_positives(features, coef, exclude, positives, negatives)
-    kept = [row for row in sample if row not in set(pseudo)]
+    taken = set(pseudo)
+    kept = [row for row in sample if row not in taken]
     if pseudo and negatives.shape[0] + len(kept):
         X, coef, bias = _fit(positives, negatives, features.matrix[kept], features.matrix[pseudo])
     used = np.unique(X.indices)  # a column no example has keeps a zero weight

@@ -1,5 +1,21 @@
 """Topics for the ranking test, written down by reading the 183 titles of the four dumps in
-../shared/dumps (and their abstracts where a title left it open): every paper on the topic."""
+../shared/dumps (and their abstracts where a title left it open): every paper on the topic. And
+the library file a reader of those cases imports (`library_csv`), for the test and
+benchmarks/ranking.py alike."""
+
+import csv
+import io
+
+
+def library_csv(titles) -> str:
+    """A Zotero-style CSV export naming these papers by title."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Key", "Item Type", "Title"])
+    for n, title in enumerate(titles):
+        writer.writerow([f"K{n}", "journalArticle", title])
+    return out.getvalue()
+
 
 # LLMs for hardware design: HDL/RTL code, its verification, circuit design with LLMs.
 HDL = """ASIC-Agent: An Autonomous Multi-Agent System for ASIC Design with Benchmark Evaluation

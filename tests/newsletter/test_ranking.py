@@ -1,8 +1,6 @@
 """The personal ranking over the four real dumps: a reader whose library holds five papers on a
 topic gets mostly that topic in their top ten, far above its share of all papers."""
 
-import csv
-import io
 import random
 from datetime import UTC, datetime
 
@@ -16,7 +14,7 @@ from newsletter.services.feedback import feedback_record
 from newsletter.services.library import library_import
 from papers.models import Paper
 from papers.services import source_ingest
-from tests.newsletter.ranking_topics import TOPICS
+from tests.newsletter.ranking_topics import TOPICS, library_csv
 
 pytestmark = pytest.mark.django_db
 SINCE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -28,15 +26,6 @@ def dumps(shared):
         with open(path, "rb") as stream:
             source_ingest(stream=stream, source=str(path), year=2025)
     assert Paper.objects.count() == 183
-
-
-def library_csv(titles) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Key", "Item Type", "Title"])
-    for n, title in enumerate(titles):
-        writer.writerow([f"K{n}", "journalArticle", title])
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("topic", sorted(TOPICS))
