@@ -584,10 +584,13 @@ def one_day(args, workers: Workers, outbox: Path, sent_ids: Counter, days_back: 
         and statuses.get("failed", 0) == 0
         and not Subscriber.objects.filter(status="active", next_digest_at__lte=send_start).exists()
     )  # fmt: skip
-    # The whole day's readers are due at once, so a run that crosses the top of an hour meets
-    # readers whose send hour comes meanwhile: beat owes them their next period's digest too
-    # (scheduled for a time after the day began). Every reader due at the start gets exactly one.
-    came_due = today.filter(scheduled_for__gt=day_start).count()
+    # The whole day's readers are due at once, so a run that crosses the top of an hour (or the
+    # half hour, for readers in such time zones) meets readers whose send hour comes meanwhile:
+    # beat owes them their next period's digest too. Those are a reader's second digest of the
+    # run, counted apart; every reader due at the start has one (a digest created after the
+    # boundary may be scheduled after the day began, so its schedule cannot tell them apart).
+    readers = today.values("subscriber_id").distinct().count()
+    came_due = today.count() - readers
     if not days_back:  # on later days, a reader whose period's digest exists gets none twice
         exactly_once = exactly_once and sum(statuses.values()) - came_due == due
     for path in outbox.glob("queries-*.txt"):
