@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from core.text import without_controls
 
 BAD_PATH = "This address has a control character in it."
+BAD_PARAMETER = "A query parameter has a control character in it."
 
 
 class DropControlCharacters:
@@ -13,7 +14,11 @@ class DropControlCharacters:
     cannot be written). Most query strings are plain: they are left as they are.
 
     A path with a control character in it (`/unsubscribe/%00/`) names nothing the site has: it
-    is answered 400 before any view looks it up (PostgreSQL refuses a NUL in a query)."""
+    is answered 400 before any view looks it up (PostgreSQL refuses a NUL in a query).
+
+    The API is read by programs, which are told rather than corrected: a parameter with a
+    control character in it is answered 400, never read as a shorter one (`q` of 201
+    characters with one U+0001 must fail its 200-character bound as the schema says)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -27,6 +32,8 @@ class DropControlCharacters:
         if "%" in request.META.get("QUERY_STRING", "") and not all(
             (key + value).isprintable() for key, value in request.GET.items()
         ):
+            if path.startswith("/api/"):
+                return JsonResponse({"detail": BAD_PARAMETER}, status=400)
             cleaned = QueryDict(mutable=True)
             for key, values in request.GET.lists():
                 cleaned.setlist(without_controls(key), [without_controls(v) for v in values])

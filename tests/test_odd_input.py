@@ -56,6 +56,20 @@ def test_a_control_character_in_a_query_is_dropped_not_a_server_error(client, wo
         assert raw not in body
 
 
+@pytest.mark.usefixtures("fresh_rate_limits")
+@pytest.mark.parametrize("control", CONTROLS[:-1])  # the last is no character: read as U+FFFD
+@pytest.mark.parametrize("path", ["/api/search", "/api/daily_papers"])
+def test_the_api_refuses_a_control_character_in_a_query_rather_than_read_a_shorter_one(
+    client, world, path, control
+):
+    # 201 characters, one of them a control: cleaned to 200, it would pass the schema's bound.
+    response = client.get(f"{path}?q={control}{'a' * 200}&date=2026-01-01")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "A query parameter has a control character in it."}
+    assert client.get(f"/api/search?q={'a' * 201}").status_code == 422
+    assert client.get(f"/api/search?q={'a' * 200}").status_code == 200
+
+
 def test_a_rule_feed_of_only_control_characters_is_a_404_with_its_reason(client, world):
     response = client.get("/feeds/rule.atom?q=%01%02%1b")
     assert response.status_code == 404
