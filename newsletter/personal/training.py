@@ -2,7 +2,7 @@
 readers' models in batches, and a reader's ranking with reasons (`recommend`). Imports
 scikit-learn: load it where a ranking is used, not on every request."""
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -31,6 +31,7 @@ from papers.models import Paper
 
 CORPUS_MAX = 20_000
 TRAIN_BATCH = 500
+TEXTS_CHUNK = 5_000  # papers whose texts one query reads
 DEBOUNCE = timedelta(minutes=1)  # clicks in a row train once, after the last
 _features_cache: dict = {}
 
@@ -124,7 +125,7 @@ def reader_models_train(
 
 
 def _train_batch(subscriber_ids: list[int], features: Features, now: datetime) -> int:
-    examples = _examples(subscriber_ids)
+    examples = _examples(subscriber_ids, features.index)
     texts = _Texts(features)
     texts.prepare(e for pair in examples.values() for side in pair for e in side)
     models, empty = [], []
@@ -174,30 +175,52 @@ def _train_batch(subscriber_ids: list[int], features: Features, now: datetime) -
 Example = tuple[str, str, int | None, str]
 
 
-def _examples(subscriber_ids: list[int]) -> dict[int, tuple[list[Example], list[Example]]]:
+def _examples(
+    subscriber_ids: list[int], corpus: Container[int] = frozenset()
+) -> dict[int, tuple[list[Example], list[Example]]]:
     """Per subscriber, their positives (library, oldest first, then 👍, oldest first) and
-    negatives (👎), in two queries."""
+    negatives (👎), in two queries, and a third for the texts of their papers outside the
+    `corpus`: a corpus paper's row is in the features already, its text is never read."""
     found: dict[int, tuple[list[Example], list[Example]]] = {pk: ([], []) for pk in subscriber_ids}
+    unread: list[tuple[list[Example], int]] = []  # (examples, position): a paper's text to read
     entries = (
         LibraryEntry.objects.filter(subscriber_id__in=subscriber_ids)
         .order_by("added_at", "pk")
-        .values_list(
-            "subscriber_id", "paper_id", "title", "abstract", "paper__title", "paper__abstract"
-        )
+        .values_list("subscriber_id", "paper_id", "title", "abstract", "paper__title")
     )
-    for subscriber_id, paper_id, title, abstract, paper_title, paper_abstract in entries:
+    for subscriber_id, paper_id, title, abstract, paper_title in entries:
         shown = paper_title or title
-        text = paper_text(paper_title, paper_abstract) if paper_id else paper_text(title, abstract)
-        if shown or abstract:
-            found[subscriber_id][0].append(("library", shown, paper_id, text))
+        if not (shown or abstract):
+            continue
+        examples = found[subscriber_id][0]
+        if paper_id is None:
+            examples.append(("library", shown, None, paper_text(title, abstract)))
+            continue
+        if paper_id not in corpus:
+            unread.append((examples, len(examples)))
+        examples.append(("library", shown, paper_id, ""))
     ratings = (
         Feedback.objects.filter(subscriber_id__in=subscriber_ids)
         .order_by("updated_at", "pk")
-        .values_list("subscriber_id", "verdict", "paper_id", "paper__title", "paper__abstract")
+        .values_list("subscriber_id", "verdict", "paper_id", "paper__title")
     )
-    for subscriber_id, verdict, paper_id, title, abstract in ratings:
-        example = ("liked", title, paper_id, paper_text(title, abstract))
-        found[subscriber_id][0 if verdict > 0 else 1].append(example)
+    for subscriber_id, verdict, paper_id, title in ratings:
+        examples = found[subscriber_id][0 if verdict > 0 else 1]
+        if paper_id not in corpus:
+            unread.append((examples, len(examples)))
+        examples.append(("liked", title, paper_id, ""))
+    if unread:
+        wanted = sorted({examples[at][2] for examples, at in unread})
+        texts = {}
+        for start in range(0, len(wanted), TEXTS_CHUNK):  # within any database's bound on them
+            chunk = wanted[start : start + TEXTS_CHUNK]
+            for pk, title, abstract in Paper.objects.filter(pk__in=chunk).values_list(
+                "pk", "title", "abstract"
+            ):
+                texts[pk] = paper_text(title, abstract)
+        for examples, at in unread:
+            kind, shown, paper_id, _ = examples[at]
+            examples[at] = (kind, shown, paper_id, texts.get(paper_id) or paper_text(shown, ""))
     return found
 
 

@@ -147,6 +147,39 @@ def test_feedback_trains_the_model_again_after_a_pause(papers, make_subscriber):
     assert not ReaderModel.objects.filter(subscriber=ada).exists()
 
 
+def test_papers_older_than_the_corpus_teach_by_their_text(
+    papers, make_paper, make_subscriber, django_assert_max_num_queries
+):
+    """A library and ratings of papers outside the recent corpus (listed months ago): their
+    texts are read, in one more query, and learned from as a recent paper's row would be."""
+    months_ago = timezone.now().date() - timedelta(days=90)
+    old = [
+        make_paper(title, abstract=abstract, listed_on=months_ago, first_seen_at=timezone.now()
+                   - timedelta(days=90))
+        for title, abstract in (
+            ("Ternary quantization of transformer weights", "Weights quantized to three levels."),
+            ("Quantization error bounds for attention", "We bound quantization error in attention."),
+            ("A survey of verilog testbenches", "Testbenches for verilog designs, surveyed."),
+        )
+    ]  # fmt: skip
+    ada = make_subscriber("ada@example.org", "verilog")
+    library_of(ada, old[:1])
+    feedback_record(subscriber=ada, paper=old[1], verdict=1)
+    feedback_record(subscriber=ada, paper=old[2], verdict=-1)
+    library_of(ada, papers["q"][:1])  # and a recent one, read from the corpus
+    with django_assert_max_num_queries(8):
+        assert reader_models_train(subscriber_ids=[ada.pk]) == 1
+    model = ReaderModel.objects.get(subscriber=ada)
+    assert model.positive_count == 3
+    assert [p[:2] for p in model.positives] == [
+        ["library", old[0].title], ["library", papers["q"][0].title], ["liked", old[1].title],
+    ]  # fmt: skip
+    # in the words the corpus knows, stemmed
+    assert "ternari" in model.positives[0][2] and "quantiz" in model.positives[2][2]
+    assert model.weights["quantiz"] > 0 and model.weights["verilog"] < 0
+    assert set(model.known_ids) == {old[0].pk, old[1].pk, old[2].pk, papers["q"][0].pk}
+
+
 def test_a_batch_with_rankings_still_reads_its_matches_in_one_query(
     papers, make_subscriber, django_assert_max_num_queries
 ):

@@ -112,7 +112,7 @@ def test_the_fit_is_scikit_learns_logistic_regression(seed, monkeypatch):
     y = np.zeros(120, dtype=np.int8)
     y[rng.choice(120, size=int(rng.integers(3, 30)), replace=False)] = 1
     weight = rng.uniform(0.2, 5.0, size=120)
-    expected = LogisticRegression(C=ranking.C, solver="liblinear").fit(X, y, sample_weight=weight)
+    expected = LogisticRegression(**ranking.LOGISTIC).fit(X, y, sample_weight=weight)
     for fit in (ranking._fit_liblinear, None):
         monkeypatch.setattr(ranking, "_fit_liblinear", fit)
         coef, bias = ranking.logistic_regression(X, y, weight)
