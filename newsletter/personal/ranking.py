@@ -21,10 +21,10 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-try:  # what LogisticRegression(solver="liblinear") calls (see logistic_regression)
-    from sklearn.svm._base import _fit_liblinear
+try:  # what LogisticRegression(solver="liblinear") calls in the end (see logistic_regression)
+    from sklearn.svm import _liblinear
 except ImportError:  # pragma: no cover - a scikit-learn that moved it: the estimator serves
-    _fit_liblinear = None
+    _liblinear = None
 
 from core.text import analyze
 
@@ -210,21 +210,65 @@ def _fit(
 def logistic_regression(
     X: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray
 ) -> tuple[np.ndarray, float]:
-    """scikit-learn's LogisticRegression(**LOGISTIC) fitted with these sample weights: its
-    weights and bias. The estimator's checks of its input (dataframe detection, target types,
-    array API) cost three times the fit of a reader's hundred examples, so the function it
-    calls is called directly when it is there, and the estimator otherwise."""
-    if _fit_liblinear is not None:
-        coef, intercept, _ = _fit_liblinear(
-            X.astype(np.float64), y.astype(np.float64), C, True, 1.0, None, "l2",
-            LOGISTIC["dual"], 0, LOGISTIC["max_iter"], LOGISTIC["tol"], LOGISTIC["random_state"],
-            sample_weight=weight,
-        )  # fmt: skip
-        return coef[0], float(intercept[0])
+    """scikit-learn's LogisticRegression(**LOGISTIC) fitted with these sample weights (`y` of 0
+    and 1, both there): its weights and bias. The estimator's checks of its input, and those of
+    the function it calls, cost four times the fit of a reader's hundred examples, so liblinear
+    is called as that function calls it, as long as it answers what the estimator answers (the
+    first call in a process asks both)."""
+    if _direct_fit_agrees():
+        return _direct_fit(X, y, weight)
+    return _estimator_fit(X, y, weight)
+
+
+L2R_LR_DUAL = 7  # liblinear's solver: L2-regularized logistic regression, dual
+
+
+@functools.cache
+def _direct_seed() -> int:
+    # the seed the estimator draws for liblinear from its random_state
+    return int(np.random.RandomState(LOGISTIC["random_state"]).randint(np.iinfo("i").max))
+
+
+def _direct_fit(
+    X: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, float]:
+    X = sparse.csr_matrix(X, dtype=np.float64)
+    raw, _ = _liblinear.train_wrap(
+        X, np.require(y, np.float64, "CW"), True, L2R_LR_DUAL, LOGISTIC["tol"], 1.0,
+        LOGISTIC["C"], np.ones(2), LOGISTIC["max_iter"], _direct_seed(), 0.1,
+        np.require(weight, np.float64, "C"),
+    )  # fmt: skip
+    return raw[0, :-1], float(raw[0, -1])  # the bias is the last column (intercept_scaling 1)
+
+
+def _estimator_fit(
+    X: sparse.csr_matrix, y: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, float]:
     model = LogisticRegression(**LOGISTIC)
     with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
         model.fit(X, y, sample_weight=weight)
     return model.coef_[0], float(model.intercept_[0])
+
+
+@functools.cache
+def _direct_fit_agrees() -> bool:
+    """Whether calling liblinear directly gives the estimator's model, on a problem of a
+    reader's shape: false in a scikit-learn whose internals changed, which the estimator
+    then serves (slower, never wrong)."""
+    if _liblinear is None:
+        return False
+    rng = np.random.default_rng(0)
+    X = sparse.random(60, 200, density=0.05, format="csr", dtype=np.float64, random_state=0)
+    y = np.zeros(60)
+    y[:8] = 1
+    weight = rng.uniform(0.5, 2.0, size=60)
+    try:
+        _liblinear.set_verbosity_wrap(0)  # as the estimator sets it: liblinear prints nothing
+        coef, bias = _direct_fit(X, y, weight)
+    except Exception:  # any change of its signature: the estimator serves
+        return False
+    expected, expected_bias = _estimator_fit(X, y, weight)
+    return bool(np.allclose(coef, expected, atol=1e-9) and abs(bias - expected_bias) < 1e-9)
 
 
 def _pseudo_positives(

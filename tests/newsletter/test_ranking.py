@@ -97,11 +97,11 @@ def test_a_thumbs_down_pushes_the_paper_and_its_kind_down(dumps, make_subscriber
     assert sum(fell) >= len(fell) - 2, fell
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(6))
 def test_the_fit_is_scikit_learns_logistic_regression(seed, monkeypatch):
-    """The ranking calls the function LogisticRegression(solver="liblinear") calls, without the
-    estimator's checks of its input: the same weights and bias, and the estimator when that
-    function is gone."""
+    """The ranking calls liblinear as LogisticRegression(**LOGISTIC) does, without the checks
+    of its input: the same weights and bias, whichever class comes first; and the estimator
+    serves when liblinear cannot be called so."""
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
@@ -111,10 +111,25 @@ def test_the_fit_is_scikit_learns_logistic_regression(seed, monkeypatch):
     X = sparse.random(120, 900, density=0.05, format="csr", dtype=np.float32, random_state=seed)
     y = np.zeros(120, dtype=np.int8)
     y[rng.choice(120, size=int(rng.integers(3, 30)), replace=False)] = 1
+    if seed % 2:
+        y[0] = 1  # as a reader's examples come: their positives first
     weight = rng.uniform(0.2, 5.0, size=120)
     expected = LogisticRegression(**ranking.LOGISTIC).fit(X, y, sample_weight=weight)
-    for fit in (ranking._fit_liblinear, None):
-        monkeypatch.setattr(ranking, "_fit_liblinear", fit)
+    assert ranking._direct_fit_agrees()
+    real = ranking._liblinear
+    for liblinear in (real, None, NotLiblinear()):
+        monkeypatch.setattr(ranking, "_liblinear", liblinear)
+        ranking._direct_fit_agrees.cache_clear()
         coef, bias = ranking.logistic_regression(X, y, weight)
         assert np.allclose(coef, expected.coef_[0], atol=1e-6)
         assert bias == pytest.approx(float(expected.intercept_[0]), abs=1e-6)
+        assert ranking._direct_fit_agrees() is (liblinear is real)
+    ranking._direct_fit_agrees.cache_clear()
+
+
+class NotLiblinear:
+    """A liblinear whose function takes other arguments, as another scikit-learn's may."""
+
+    @staticmethod
+    def train_wrap(*arguments):
+        raise TypeError(f"train_wrap() takes 13 arguments ({len(arguments)} given)")
