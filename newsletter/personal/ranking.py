@@ -392,17 +392,27 @@ def recommend(
     else:
         order = np.argsort(-score, kind="stable")
     found = []
+    postings = _postings(positives)
     for row in order:
         pk = candidates.ids[row]
         if pk in exclude:
             continue
-        found.append(_explained(candidates, row, float(score[row]), weights, positives))
+        found.append(_explained(candidates, row, float(score[row]), weights, positives, postings))
         if len(found) >= limit:
             break
     return found
 
 
-def _explained(candidates, row: int, score: float, weights, positives) -> Recommendation:
+def _postings(positives: list[list]) -> dict[str, list[tuple[int, float]]]:
+    """Each term of the positives' signatures: the positives that have it, with its weight."""
+    postings: dict[str, list[tuple[int, float]]] = {}
+    for at, (_kind, _title, signature) in enumerate(positives):
+        for term, value in signature.items():
+            postings.setdefault(term, []).append((at, value))
+    return postings
+
+
+def _explained(candidates, row: int, score: float, weights, positives, postings) -> Recommendation:
     rows = candidates.rows
     start, end = rows.indptr[row], rows.indptr[row + 1]
     terms = candidates.terms
@@ -422,16 +432,20 @@ def _explained(candidates, row: int, score: float, weights, positives) -> Recomm
         reverse=True,
     )
     terms = tuple(t for _, t in drivers[:REASON_TERMS])
+    # the nearest positive by their signatures (the first of the nearest), through the paper's
+    # own terms: a few dozen lookups, not one per term of every positive
+    similarity = [0.0] * len(positives)
+    for term, value in present.items():
+        for at, weight in postings.get(term, ()):
+            similarity[at] += value * weight
     reason = ""
-    best = 0.0
-    for kind, title, signature in positives:
-        similarity = sum(present.get(t, 0.0) * v for t, v in signature.items())
-        if similarity > best:
-            best = similarity
-            reason = (
-                f"like “{title}” in your library" if kind == "library"
-                else f"because you liked “{title}”"
-            )  # fmt: skip
+    nearest = max(range(len(positives)), key=similarity.__getitem__, default=None)
+    if nearest is not None and similarity[nearest] > 0:
+        kind, title, _ = positives[nearest]
+        reason = (
+            f"like “{title}” in your library" if kind == "library"
+            else f"because you liked “{title}”"
+        )  # fmt: skip
     return Recommendation(
         paper_id=candidates.ids[row], score=round(score, 4), reason=reason, terms=terms
     )

@@ -6,7 +6,6 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import numpy as np
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
@@ -226,45 +225,46 @@ def _examples(
 
 class _Texts:
     """Examples as feature rows: a corpus paper's row as fitted, any other text transformed once
-    per batch."""
+    per batch. Both are rows of one matrix (the corpus's, and the batch's other texts below
+    it), so that a reader's examples are one slice of it."""
 
     def __init__(self, features: Features) -> None:
         self.features = features
-        self.transformed: dict[tuple, sparse.csr_matrix] = {}
+        self.rows = features.matrix
+        self.row_of: dict[tuple, int] = {}  # a text outside the corpus: its row in `rows`
 
     def prepare(self, examples: Iterable[Example]) -> None:
         """Transform the batch's texts outside the corpus in one call (each call has a cost)."""
         index, pending = self.features.index, {}
         for _kind, title, paper_id, text in examples:
             if paper_id not in index:
-                key = (paper_id,) if paper_id else (title, len(text))
-                if key not in self.transformed:
+                key = _text_key(title, paper_id, text)
+                if key not in self.row_of:
                     pending[key] = text
         if pending:
-            matrix = self.features.transform(pending.values())
-            for row, key in enumerate(pending):
-                self.transformed[key] = matrix[row]
+            first = self.rows.shape[0]
+            self.rows = sparse.vstack(
+                [self.rows, self.features.transform(pending.values())], format="csr"
+            )
+            self.row_of.update((key, first + n) for n, key in enumerate(pending))
 
     def matrix(self, examples: list[Example]) -> sparse.csr_matrix:
         """One row per example, in their order (a positive's row names its title)."""
-        index = self.features.index
-        parts, run = [], []  # runs of corpus rows are sliced at once
+        index, row_of = self.features.index, self.row_of
+        rows = []
         for _kind, title, paper_id, text in examples:
             if paper_id in index:
-                run.append(index[paper_id])
+                rows.append(index[paper_id])
                 continue
-            if run:
-                parts.append(self.features.matrix[run])
-                run = []
-            key = (paper_id,) if paper_id else (title, len(text))
-            if key not in self.transformed:
-                self.transformed[key] = self.features.transform([text])
-            parts.append(self.transformed[key])
-        if run:
-            parts.append(self.features.matrix[run])
-        if not parts:
-            return sparse.csr_matrix((0, len(self.features.terms)), dtype=np.float32)
-        return sparse.vstack(parts).tocsr() if len(parts) > 1 else parts[0]
+            key = _text_key(title, paper_id, text)
+            if key not in row_of:
+                self.prepare(examples)
+            rows.append(row_of[key])
+        return self.rows[rows]
+
+
+def _text_key(title: str, paper_id: int | None, text: str) -> tuple:
+    return (paper_id,) if paper_id else (title, len(text))
 
 
 @dataclass(frozen=True)

@@ -133,3 +133,43 @@ class NotLiblinear:
     @staticmethod
     def train_wrap(*arguments):
         raise TypeError(f"train_wrap() takes 13 arguments ({len(arguments)} given)")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_recommendation_names_the_first_of_its_nearest_positives(seed):
+    """The reason is the positive whose signature is nearest the paper's features (the first
+    of equals), or none when no positive shares a term with it: drawn at random, against the
+    definition written out."""
+    from newsletter.personal.ranking import Features, recommend
+
+    rng = random.Random(seed)
+    words = [f"w{n}" for n in range(40)]
+    texts = [" ".join(rng.choices(words, k=rng.randint(3, 12))) for _ in range(60)]
+    features = Features.fit(list(range(60)), texts)
+    candidates = Candidates.of(features)
+    terms = features.terms
+    positives = []
+    for n in range(rng.randint(1, 12)):
+        signature = {
+            t: round(rng.uniform(0.05, 1), 3) for t in rng.sample(terms, rng.randint(0, 6))
+        }
+        if n and rng.random() < 0.2:
+            signature = dict(positives[rng.randrange(n)][2])  # an equal of an earlier one
+        positives.append([rng.choice(["library", "liked"]), f"paper {n}", signature])
+    weights = {t: rng.uniform(-1, 1) for t in terms}
+    score = scores(candidates, weights, 0.0)
+    for found in recommend(candidates, score, weights, positives, limit=15):
+        row = candidates.ids.index(found.paper_id)
+        present = {
+            terms[c]: float(v)
+            for c, v in zip(candidates.rows[row].indices, candidates.rows[row].data, strict=True)
+        }
+        near = [sum(present.get(t, 0.0) * v for t, v in s.items()) for _, _, s in positives]
+        if max(near) <= 0:
+            assert found.reason == ""
+            continue
+        first = next(at for at, value in enumerate(near) if value >= max(near) - 1e-9)
+        kind, title, _ = positives[first]
+        assert title in found.reason and found.reason.startswith(
+            "like “" if kind == "library" else "because you liked “"
+        )
