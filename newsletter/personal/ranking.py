@@ -311,21 +311,21 @@ def _sample(features: Features, seed: int, exclude: set[int]) -> list[int]:
 
 
 def _signatures(matrix: sparse.csr_matrix, info: Sequence[Positive], terms) -> list[list]:
-    """The latest positives (the last rows) with their own top terms."""
-    signatures = []
+    """The latest positives (the last rows) with their own top terms: all rows' terms sorted
+    at once, by row and then by weight, heaviest first."""
     first = max(0, matrix.shape[0] - SIGNATURES_KEPT)
-    for row in range(first, matrix.shape[0]):
-        start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        columns, values = matrix.indices[start:end], matrix.data[start:end]
-        best = np.argsort(-values)[:SIGNATURE_TERMS]
-        signature = dict(
-            zip(
-                [terms[c] for c in columns[best].tolist()],
-                np.round(values[best].astype(np.float64), 3).tolist(),
-                strict=True,
-            )
-        )
+    kept = matrix[first:]
+    lengths = np.diff(kept.indptr)
+    order = np.lexsort((-kept.data, np.repeat(np.arange(kept.shape[0]), lengths)))
+    within = np.arange(len(order)) - np.repeat(kept.indptr[:-1], lengths)  # place in its row
+    chosen = order[within < SIGNATURE_TERMS]
+    names = [terms[c] for c in kept.indices[chosen].tolist()]
+    values = np.round(kept.data[chosen].astype(np.float64), 3).tolist()
+    signatures, at = [], 0
+    for row, count in enumerate(np.minimum(lengths, SIGNATURE_TERMS).tolist(), start=first):
+        signature = dict(zip(names[at : at + count], values[at : at + count], strict=True))
         signatures.append([info[row].kind, info[row].title, signature])
+        at += count
     return signatures
 
 

@@ -173,3 +173,32 @@ def test_a_recommendation_names_the_first_of_its_nearest_positives(seed):
         assert title in found.reason and found.reason.startswith(
             "like “" if kind == "library" else "because you liked “"
         )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_positives_signature_is_its_heaviest_terms(seed):
+    """Each of the latest SIGNATURES_KEPT positives keeps its SIGNATURE_TERMS heaviest terms,
+    rounded, in its own order: drawn at random, against the definition written out."""
+    from scipy import sparse
+
+    from newsletter.personal import ranking
+
+    rng = np.random.default_rng(seed)
+    rows = int(rng.integers(0, 70))
+    matrix = sparse.random(rows, 300, density=rng.uniform(0.005, 0.2), format="csr",
+                           dtype=np.float32, random_state=seed)  # fmt: skip
+    terms = [f"term{n}" for n in range(300)]
+    info = [ranking.Positive("library" if n % 3 else "liked", f"paper {n}") for n in range(rows)]
+    signatures = ranking._signatures(matrix, info, terms)
+    first = max(0, rows - ranking.SIGNATURES_KEPT)
+    assert [s[:2] for s in signatures] == [[p.kind, p.title] for p in info[first:]]
+    for row, (_, _, signature) in enumerate(signatures, start=first):
+        own = {
+            terms[c]: float(v) for c, v in zip(matrix[row].indices, matrix[row].data, strict=True)
+        }
+        assert len(signature) == min(len(own), ranking.SIGNATURE_TERMS)
+        assert list(signature.values()) == sorted(signature.values(), reverse=True)
+        left_out = max((v for t, v in own.items() if t not in signature), default=0.0)
+        assert all(
+            own[t] >= left_out and value == round(own[t], 3) for t, value in signature.items()
+        )
