@@ -334,8 +334,7 @@ class Candidates:
     """The papers a run ranks (the recent ones), as features by term, ready for any model."""
 
     ids: list[int]
-    matrix: sparse.csc_matrix  # papers by terms, by column for a model's few terms
-    rows: sparse.csr_matrix  # the same by row, for reasons
+    rows: sparse.csr_matrix  # papers by terms: scored by a model, read for reasons
     vocabulary: dict[str, int]
     terms: list[str]
 
@@ -345,7 +344,6 @@ class Candidates:
         kept = features.ids if ids is None else [pk for pk in ids if pk in features.index]
         return cls(
             ids=list(kept),
-            matrix=rows.tocsc(),
             rows=rows.tocsr(),
             vocabulary=features.vocabulary,
             terms=features.terms,
@@ -367,7 +365,11 @@ def scores(candidates: Candidates, weights: dict[str, float], bias: float) -> np
     if not pairs:
         return np.full(len(candidates.ids), bias, dtype=np.float32)
     columns, values = zip(*pairs, strict=True)
-    return candidates.matrix[:, list(columns)] @ np.asarray(values, dtype=np.float32) + bias
+    # the candidates' rows times the model as a vector over every term (most of it zeros): one
+    # pass over the rows' entries, cheaper than gathering the model's columns into a matrix
+    model = np.zeros(candidates.rows.shape[1], dtype=np.float32)
+    model[list(columns)] = values
+    return candidates.rows @ model + np.float32(bias)
 
 
 def recommend(
