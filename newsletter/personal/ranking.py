@@ -149,15 +149,15 @@ def train(
     sample = _sample(features, seed, exclude)
     if negatives.shape[0] + len(sample) == 0:  # only positives: nothing to tell them from
         return None
-    X, coef, bias = _fit(positives, negatives, features.matrix[sample])
+    used, coef, bias = _fit(positives, negatives, features.matrix, sample)
     pseudo = []
     if positives.shape[0] < PSEUDO_BELOW:
         pseudo = _pseudo_positives(features, coef, exclude, positives, negatives)
     taken = set(pseudo)
     kept = [row for row in sample if row not in taken]
     if pseudo and negatives.shape[0] + len(kept):
-        X, coef, bias = _fit(positives, negatives, features.matrix[kept], features.matrix[pseudo])
-    used = np.unique(X.indices)  # a column no example has keeps a zero weight
+        used, coef, bias = _fit(positives, negatives, features.matrix, kept, pseudo)
+    # a column no example has keeps a zero weight: the strongest among the `used`
     top = used[np.argsort(-np.abs(coef[used]), kind="stable")[:TOP_TERMS]]
     terms = features.terms
     weights = {
@@ -175,19 +175,23 @@ def train(
 def _fit(
     positives: sparse.csr_matrix,
     negatives: sparse.csr_matrix,
-    sample: sparse.csr_matrix,
-    pseudo: sparse.csr_matrix | None = None,
-) -> tuple[sparse.csr_matrix, np.ndarray, float]:
-    """The examples, and a logistic regression's weights and bias over them. The classes are
-    balanced by their weight (a pseudo-positive counts PSEUDO_WEIGHT), here: scikit-learn's own
-    check of them costs more than the fit. A 👎 is said as plainly as a library paper: it weighs
-    what one positive does, not what one of the sampled papers does."""
-    parts = [positives] + ([pseudo] if pseudo is not None else []) + [negatives, sample]
-    X = sparse.vstack(parts).tocsr()
-    extra = pseudo.shape[0] if pseudo is not None else 0
-    weight = np.ones(X.shape[0], dtype=np.float64)
+    corpus: sparse.csr_matrix,
+    sample: Sequence[int],
+    pseudo: Sequence[int] = (),
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """The columns the examples use, and a logistic regression's weights (over every column) and
+    bias: the examples are the positives, the `pseudo` rows of the corpus, the negatives and
+    the `sample` rows of the corpus, in this order. The classes are balanced by their weight (a
+    pseudo-positive counts PSEUDO_WEIGHT), here: scikit-learn's own check of them costs more
+    than the fit. A 👎 is said as plainly as a library paper: it weighs what one positive does,
+    not what one of the sampled papers does."""
+    parts = [_entries(positives), _entries(corpus, pseudo), _entries(negatives),
+             _entries(corpus, sample)]  # fmt: skip
+    data, columns, lengths = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+    rows, extra = len(lengths), len(pseudo)
+    weight = np.ones(rows, dtype=np.float64)
     weight[positives.shape[0] : positives.shape[0] + extra] = PSEUDO_WEIGHT
-    y = np.zeros(X.shape[0], dtype=np.int8)
+    y = np.zeros(rows, dtype=np.int8)
     y[: positives.shape[0] + extra] = 1
     for label in (0, 1):
         chosen = y == label
@@ -197,14 +201,31 @@ def _fit(
     # Fitted over the columns the examples use (a few thousand of the corpus's tens of thousands):
     # the same model, since a column no example has keeps a zero weight, and liblinear's work
     # grows with the columns it is given.
-    used = np.unique(X.indices)
-    renumber = np.empty(X.shape[1], dtype=X.indices.dtype)
-    renumber[used] = np.arange(len(used), dtype=X.indices.dtype)
-    compact = sparse.csr_matrix((X.data, renumber[X.indices], X.indptr), (X.shape[0], len(used)))
-    weights, bias = logistic_regression(compact, y, weight)
-    coef = np.zeros(X.shape[1], dtype=np.float64)
+    used, renumbered = np.unique(columns, return_inverse=True)
+    indptr = np.zeros(rows + 1, dtype=np.int32)
+    np.cumsum(lengths, out=indptr[1:])
+    X = sparse.csr_matrix(
+        (data.astype(np.float64), renumbered.astype(np.int32), indptr), (rows, len(used))
+    )
+    weights, bias = logistic_regression(X, y, weight)
+    coef = np.zeros(corpus.shape[1], dtype=np.float64)
     coef[used] = weights
-    return X, coef, bias
+    return used, coef, bias
+
+
+def _entries(
+    matrix: sparse.csr_matrix, rows: Sequence[int] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The values, columns and row lengths of `matrix` (of its `rows`, in their order), as
+    arrays to join: slicing a matrix builds one, which costs more than reading its arrays."""
+    if rows is None:
+        start, end = matrix.indptr[0], matrix.indptr[-1]
+        return matrix.data[start:end], matrix.indices[start:end], np.diff(matrix.indptr)
+    rows = np.asarray(rows, dtype=np.intp)
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[rows + 1] - starts
+    at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(lengths.sum())
+    return matrix.data[at], matrix.indices[at], lengths
 
 
 def logistic_regression(
@@ -304,17 +325,20 @@ def _sample(features: Features, seed: int, exclude: set[int]) -> list[int]:
     size = len(features.ids)
     if not size:
         return []
-    skip = {features.index[pk] for pk in exclude if pk in features.index}
+    index = features.index
+    skip = [index[pk] for pk in exclude if pk in index]
     rng = np.random.default_rng(seed)
     drawn = rng.choice(size, size=min(size, NEGATIVES_SAMPLED + len(skip)), replace=False)
-    return [int(row) for row in drawn if row not in skip][:NEGATIVES_SAMPLED]
+    if skip:
+        drawn = drawn[~np.isin(drawn, skip)]
+    return drawn[:NEGATIVES_SAMPLED].tolist()
 
 
 def _signatures(matrix: sparse.csr_matrix, info: Sequence[Positive], terms) -> list[list]:
     """The latest positives (the last rows) with their own top terms: all rows' terms sorted
     at once, by row and then by weight, heaviest first."""
     first = max(0, matrix.shape[0] - SIGNATURES_KEPT)
-    kept = matrix[first:]
+    kept = matrix[first:] if first else matrix
     lengths = np.diff(kept.indptr)
     order = np.lexsort((-kept.data, np.repeat(np.arange(kept.shape[0]), lengths)))
     within = np.arange(len(order)) - np.repeat(kept.indptr[:-1], lengths)  # place in its row
