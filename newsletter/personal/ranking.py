@@ -43,6 +43,7 @@ PSEUDO_BELOW = 10  # positives: from this many on, a reader's model is fitted on
 PSEUDO_WEIGHT = 0.5
 PSEUDO_TERMS = TOP_TERMS
 REASON_TERMS = 3
+TEXTS_KEPT = 5_000  # texts outside the corpus whose rows a process keeps (about 2 KB each)
 C = 1.0
 # The fit: liblinear's dual solver (a reader has a hundred-odd examples and hundreds of terms,
 # where the dual's work is the smaller: 1.6 ms a reader against 2.8 for the primal, the same
@@ -71,11 +72,13 @@ class Features:
     ids: list[int]
     terms: list[str] = field(init=False, repr=False)  # the term of each column
     index: dict[int, int] = field(init=False, repr=False)  # a corpus paper's row
+    kept: dict[str, tuple] = field(init=False, repr=False)  # see `rows_of_texts`
 
     def __post_init__(self) -> None:
         # a list, not numpy's array of them: a model names its terms one at a time
         self.terms = self.vectorizer.get_feature_names_out().tolist()
         self.index = {pk: row for row, pk in enumerate(self.ids)}
+        self.kept = {}
 
     @classmethod
     def fit(cls, ids: Sequence[int], texts: Sequence[str]) -> "Features":
@@ -101,6 +104,25 @@ class Features:
 
     def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
         return self.vectorizer.transform([text_terms(text) for text in texts]).tocsr()
+
+    def rows_of_texts(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """The rows of texts outside the corpus, one per text, each transformed once while these
+        features last (up to TEXTS_KEPT of them): the older papers of readers' libraries come
+        back in every batch that trains one of their readers."""
+        missing = [text for text in dict.fromkeys(texts) if text not in self.kept]
+        if missing:
+            if len(self.kept) + len(missing) > TEXTS_KEPT:
+                self.kept.clear()
+            matrix = self.transform(missing)
+            for n, text in enumerate(missing):
+                start, end = matrix.indptr[n], matrix.indptr[n + 1]
+                self.kept[text] = (matrix.data[start:end].copy(), matrix.indices[start:end].copy())
+        rows = [self.kept[text] for text in texts]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int32)
+        np.cumsum([len(data) for data, _ in rows], out=indptr[1:])
+        data = np.concatenate([d for d, _ in rows]) if rows else np.zeros(0, np.float32)
+        columns = np.concatenate([c for _, c in rows]) if rows else np.zeros(0, np.int32)
+        return sparse.csr_matrix((data, columns, indptr), shape=(len(rows), len(self.terms)))
 
     @functools.cached_property
     def by_term(self) -> sparse.csc_matrix:

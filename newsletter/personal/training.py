@@ -224,9 +224,10 @@ def _examples(
 
 
 class _Texts:
-    """Examples as feature rows: a corpus paper's row as fitted, any other text transformed once
-    per batch. Both are rows of one matrix (the corpus's, and the batch's other texts below
-    it), so that a reader's examples are one slice of it."""
+    """Examples as feature rows: a corpus paper's row as fitted, any other text's as the
+    features transformed it (`Features.rows_of_texts`). Both are rows of one matrix (the
+    corpus's, and the batch's other texts below it), so that a reader's examples are one slice
+    of it."""
 
     def __init__(self, features: Features) -> None:
         self.features = features
@@ -234,7 +235,7 @@ class _Texts:
         self.row_of: dict[tuple, int] = {}  # a text outside the corpus: its row in `rows`
 
     def prepare(self, examples: Iterable[Example]) -> None:
-        """Transform the batch's texts outside the corpus in one call (each call has a cost)."""
+        """The rows of the batch's texts outside the corpus, at once (each call has a cost)."""
         index, pending = self.features.index, {}
         for _kind, title, paper_id, text in examples:
             if paper_id not in index:
@@ -244,7 +245,7 @@ class _Texts:
         if pending:
             first = self.rows.shape[0]
             self.rows = sparse.vstack(
-                [self.rows, self.features.transform(pending.values())], format="csr"
+                [self.rows, self.features.rows_of_texts(list(pending.values()))], format="csr"
             )
             self.row_of.update((key, first + n) for n, key in enumerate(pending))
 

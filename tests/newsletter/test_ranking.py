@@ -202,3 +202,27 @@ def test_a_positives_signature_is_its_heaviest_terms(seed):
         assert all(
             own[t] >= left_out and value == round(own[t], 3) for t, value in signature.items()
         )
+
+
+def test_texts_outside_the_corpus_are_transformed_once_while_the_features_last(monkeypatch):
+    """Their rows are the vectorizer's, in the order asked, repeats included; a text comes back
+    from the features' own store, which is emptied when it would pass TEXTS_KEPT."""
+    from newsletter.personal import ranking
+
+    rng = random.Random(3)
+    words = [f"w{n}" for n in range(30)]
+    features = ranking.Features.fit(list(range(40)), [" ".join(rng.choices(words, k=8)) for _ in range(40)])  # fmt: skip
+    texts = [" ".join(rng.choices(words, k=rng.randint(0, 9))) for _ in range(12)]
+    asked = [*texts, texts[3], texts[0]]
+    expected = features.transform(asked)
+    calls = []
+    transform = features.transform
+    monkeypatch.setattr(features, "transform", lambda t: calls.append(len(t)) or transform(t))
+    for _ in range(2):
+        rows = features.rows_of_texts(asked)
+        assert rows.shape == expected.shape and (rows != expected).nnz == 0
+    assert calls == [12]  # each distinct text once
+    assert features.rows_of_texts([]).shape == (0, len(features.terms))
+    monkeypatch.setattr(ranking, "TEXTS_KEPT", 14)
+    features.rows_of_texts(["w1 w2 w3", "w4 w5", "w6"])  # 15 would pass the bound: emptied first
+    assert len(features.kept) == 3 and calls == [12, 3]
