@@ -8,6 +8,8 @@ WEB_PORT ?= 8000
 # 153 s, 3 took 109 s, 4 took 124 s).
 TEST_WORKERS ?= 3
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal
+# more of pytest's options: make test PYTEST_ARGS='-m "not browser"'
+PYTEST_ARGS ?=
 
 .PHONY: install run test test-fast lint format benchmark clean
 
@@ -36,7 +38,7 @@ run: install
 # compile every module of the project and the tests again, on every run.
 test test-fast: export PYTHONDONTWRITEBYTECODE :=
 test: install
-	$(BIN)/pytest $(PYTEST_PARALLEL)
+	$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The quick loop: everything but the browser and process tests (marked), and property tests
 # with a quarter of their examples.
