@@ -33,7 +33,7 @@ from newsletter.selectors import SAMPLE_DAYS, sample_cards, signup_asked, signup
 from newsletter.tokens import (
     confirm_token,
     digest_token,
-    feedback_token,
+    feedback_signer,
     manage_token,
     mute_token,
 )
@@ -354,6 +354,9 @@ def lede_text(content: Content) -> str:
     return f"{count} paper{'s' if count != 1 else ''} recommended for you"
 
 
+_RENDERED: dict[int, tuple] = {}  # by paper: (Card, its URL, HTML, text)
+
+
 class DigestRenderer:
     """Renders many digests; what they share (the frame, cards, paper links) is worked out once."""
 
@@ -363,11 +366,23 @@ class DigestRenderer:
         self.vote_before = settings.SITE_URL + before
         self.vote_up, self.vote_down = after, after.replace("up", "down", 1)
 
+    def _card(self, card: Card) -> tuple:
+        """(the card, its HTML, its text). Assembly hands out one Card per paper for as long as
+        its row is unchanged, so a card found by identity skips hashing its fields for `_card`."""
+        found = _RENDERED.get(card.id)
+        url = f"{settings.SITE_URL}{self.paper_path}{card.id}/"
+        if found is None or found[0] is not card or found[1] != url:
+            if len(_RENDERED) > CARDS_CACHED:
+                _RENDERED.clear()
+            found = _RENDERED[card.id] = (card, url, *_card(card, url))
+        return found
+
     def render(
         self, *, digest_id: int, period: date, subscriber: Subscriber, content: Content
     ) -> Rendered:
         html_parts, text_sections = [], []
         votes = _feedback_html()
+        feedback = feedback_signer(subscriber)
         for section in content.sections:
             if not section.items:  # its papers stand in narrower sections, or on the web
                 continue
@@ -379,15 +394,14 @@ class DigestRenderer:
                 text_sections.append(f"\nMute this topic for a week: {mute}")
             text_sections.append("\n")
             for number, item in enumerate(section.items, 1):
-                url = f"{settings.SITE_URL}{self.paper_path}{item.card.id}/"
-                card_html, card_text = _card(item.card, url)
+                _, _, card_html, card_text = self._card(item.card)
                 if item.reason:
                     terms_html, terms_text = _reason(item.reason, tuple(item.terms))
                 else:
                     terms_html, terms_text = _terms(
                         tuple(item.terms), tuple(content.other_topics(item))
                     )
-                base = self.vote_before + feedback_token(subscriber, item.card.id)
+                base = self.vote_before + feedback(item.card.id)
                 up, down = base + self.vote_up, base + self.vote_down
                 html_parts += (card_html[0], terms_html, card_html[1], votes[0], up, votes[1],
                                down, votes[2], card_html[2], "\n")  # fmt: skip

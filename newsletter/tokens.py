@@ -15,8 +15,10 @@ import hashlib
 import hmac
 import re
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
 
 from newsletter.models import SignupRequest, Subscriber
@@ -47,7 +49,17 @@ def confirm_token(subscriber: Subscriber, request_id: int | None = None) -> str:
 
 
 def manage_token(subscriber: Subscriber) -> str:
-    return signing.dumps(subscriber.token, salt=MANAGE_SALT)
+    """What `signing.dumps(subscriber.token, salt=MANAGE_SALT)` gives, with the derived key kept
+    (every digest carries a fresh manage link)."""
+    secret = settings.SECRET_KEY
+    signer = _MANAGE_SIGNER.get(secret)
+    if signer is None:
+        _MANAGE_SIGNER.clear()
+        signer = _MANAGE_SIGNER[secret] = _TimestampSigner(key=secret, salt=MANAGE_SALT)
+    return signer.sign_object(subscriber.token)
+
+
+_MANAGE_SIGNER: dict[str, signing.TimestampSigner] = {}  # for the SECRET_KEY of the moment
 
 
 def confirm_for_token(token: str) -> tuple[Subscriber, SignupRequest | None]:
@@ -112,9 +124,15 @@ def link_check(subscriber: Subscriber) -> str:
     return cached[1]
 
 
+_DAY = [-1, ""]  # the day last encoded, and its encoding: a batch's links share one day
+
+
 def _today() -> str:
-    """The day a link is made (days since 1970, base 36): its age is checked against it."""
-    return signing.b62_encode(int(time.time() // 86400))
+    """The day a link is made (days since 1970, base 62): its age is checked against it."""
+    day = int(time.time() // 86400)
+    if day != _DAY[0]:
+        _DAY[:] = [day, signing.b62_encode(day)]
+    return _DAY[1]
 
 
 def _fresh(day: str) -> None:
@@ -158,7 +176,13 @@ def feedback_token(subscriber: Subscriber, paper_id: int) -> str:
     """A paper's 👍 / 👎 links' token, signed for the subscriber and the paper (the verdict is
     the link's last part). A plain signature with the day in it (no Django timestamp) keeps it
     short and cheap, since every card of every digest carries one."""
-    return _FEEDBACK.sign(f"{subscriber.pk}.{paper_id}.{link_check(subscriber)}.{_today()}")
+    return feedback_signer(subscriber)(paper_id)
+
+
+def feedback_signer(subscriber: Subscriber) -> Callable[[int], str]:
+    """`feedback_token` for one reader's many papers, what their tokens share worked out once."""
+    head, tail, sign = f"{subscriber.pk}.", f".{link_check(subscriber)}.{_today()}", _FEEDBACK.sign
+    return lambda paper_id: sign(f"{head}{paper_id}{tail}")
 
 
 def feedback_for_token(token: str) -> tuple[Subscriber, int]:
@@ -178,11 +202,11 @@ def mute_for_token(token: str) -> tuple[Subscriber, int]:
     return _owner(pk, check), _number(subscription_id)
 
 
-class _Signer(signing.Signer):
-    """Django's Signer, with its derived key kept: a digest signs a link for each of its cards,
-    and deriving the key again for each (as `salted_hmac` does) was half the cost. Signatures
-    are Django's own, byte for byte (a test holds them equal); checking one, `unsign` goes
-    through Django's code with every key, fallbacks included."""
+class _KeptKey:
+    """Django's signers, with their derived key kept: a digest signs a link for each of its
+    cards, and deriving the key again for each (as `salted_hmac` does) was half the cost.
+    Signatures are Django's own, byte for byte (a test holds them equal); checking one, `unsign`
+    goes through Django's code with every key, fallbacks included."""
 
     def signature(self, value, key=None):
         if key is not None and key != self.key:
@@ -192,9 +216,19 @@ class _Signer(signing.Signer):
         if cached is None or cached[0] != secret:
             algorithm = getattr(hashlib, self.algorithm)
             derived = algorithm((self.salt + "signer").encode() + secret).digest()
-            cached = self.__dict__["_derived"] = (secret, derived, algorithm)
-        digest = hmac.new(cached[1], msg=str(value).encode(), digestmod=cached[2]).digest()
-        return signing.b64_encode(digest).decode()
+            # The HMAC with its key already mixed in: each signature copies it.
+            cached = self.__dict__["_derived"] = (secret, hmac.new(derived, digestmod=algorithm))
+        mac = cached[1].copy()
+        mac.update(str(value).encode())
+        return signing.b64_encode(mac.digest()).decode()
+
+
+class _Signer(_KeptKey, signing.Signer):
+    pass
+
+
+class _TimestampSigner(_KeptKey, signing.TimestampSigner):
+    pass
 
 
 _FEEDBACK = _Signer(salt=FEEDBACK_SALT)

@@ -15,6 +15,7 @@ trending"), each read once with its upvote count a day ago; the caller supplies 
 subscriber was already sent, read with the digests themselves.
 """
 
+import json
 from datetime import datetime, timedelta
 
 from django.db.models import (
@@ -22,11 +23,12 @@ from django.db.models import (
     Count,
     DateTimeField,
     IntegerField,
-    JSONField,
     Max,
     Q,
+    TextField,
     Value,
 )
+from django.db.models.functions import Cast
 
 from newsletter.content import (
     ALSO_TRENDING,
@@ -81,9 +83,13 @@ def contents_build(
             failing.append(row[1])
         else:  # the recent papers' count, last id and last change: has the corpus changed?
             corpus_key = (corpus_since(now).date(), subscriber_id, row[-2], row[-3])
-    for subscriber_id, subscription_id, rule, topic_name, muted_until, paper_id, terms in matches:
+    decoded: dict[str, list[str]] = {}  # the terms as the query wrote them: a batch repeats them
+    for subscriber_id, subscription_id, rule, topic_name, muted_until, paper_id, text in matches:
         if paper_id in skipped[subscriber_id] or (muted_until and muted_until > now):
             continue
+        terms = decoded.get(text)
+        if terms is None:
+            terms = decoded[text] = json.loads(text) if text else []
         _title, papers = topics[subscriber_id].setdefault(
             subscription_id, (topic_title(rule, topic_name), {})
         )
@@ -100,6 +106,7 @@ def contents_build(
     cards, scores, trending = _cards_and_scores(wanted, now)  # hidden papers are left out here
     contents = {}
     ranked = _Ranked(cards, scores)
+    trending = [(pk, cards[pk].upvotes) for pk in trending]
     for subscriber_id, digest in by_subscriber.items():
         in_order = [(pk, *topic) for pk, topic in sorted(topics[subscriber_id].items())]
         contents[digest.pk] = _content(
@@ -151,7 +158,12 @@ class _Ranked:
 
 
 def _content(
-    digest: Digest, topics: list, ranked: _Ranked, trending: list[int], skipped, personal=None
+    digest: Digest,
+    topics: list,
+    ranked: _Ranked,
+    trending: list[tuple[int, int]],
+    skipped,
+    personal=None,
 ):
     subscriber = digest.subscriber
     ranked = ranked.for_reader(personal.scores if personal else {})
@@ -230,15 +242,15 @@ def _allot(candidates, matched, ranked: _Ranked, limit: int) -> dict[int, tuple[
 
 
 def _also_trending(content, room, ranked, trending, placed, skipped, subscriber) -> None:
-    """The day's most trending papers that no topic of the reader's matched, in the room left."""
-    sent = skipped.get(subscriber.pk, ())
-    extra = [
-        pk
-        for pk in trending
-        if pk not in placed
-        and pk not in sent
-        and ranked.cards[pk].upvotes >= subscriber.min_upvotes
-    ][:room]
+    """The day's most trending papers that no topic of the reader's matched, in the room left
+    (`trending`: their ids with their upvotes)."""
+    sent, least = skipped.get(subscriber.pk, ()), subscriber.min_upvotes
+    extra = []
+    for pk, upvotes in trending:
+        if upvotes >= least and pk not in placed and pk not in sent:
+            extra.append(pk)
+            if len(extra) == room:
+                break
     if extra:
         items = [Item(card=ranked.cards[pk], terms=[]) for pk in extra]
         content.sections.append(Section(title=ALSO_TRENDING, items=items))
@@ -266,7 +278,7 @@ NO_SUBSCRIPTION = Value(None, output_field=IntegerField())
 NO_RULE = Value("", output_field=CharField())
 NO_TOPIC = Value(None, output_field=CharField())
 NO_MUTE = Value(None, output_field=DateTimeField())
-NO_TERMS = Value(None, output_field=JSONField())
+NO_TERMS = Value(None, output_field=TextField())
 
 
 def _match_rows(subscriber_ids: list[int], now: datetime):
@@ -275,10 +287,11 @@ def _match_rows(subscriber_ids: list[int], now: datetime):
             subscription__subscriber_id__in=subscriber_ids, created_at__gte=now - digest_lookback()
         )
         .order_by()  # sorting here doubles the query's time on PostgreSQL: done by the caller
-        .annotate(kind=Value(MATCHED))
+        # The terms as JSON text: a batch decodes each distinct list once, not once a match.
+        .annotate(kind=Value(MATCHED), terms_text=Cast("terms", TextField()))
         .values_list(
             "kind", "subscription__subscriber_id", "subscription_id", "subscription__rule",
-            "subscription__topic__name", "subscription__muted_until", "paper_id", "terms",
+            "subscription__topic__name", "subscription__muted_until", "paper_id", "terms_text",
         )
     )  # fmt: skip
 
@@ -327,6 +340,12 @@ def _corpus_row(since: datetime):
     )  # fmt: skip
 
 
+# Per process, the cards last made, by paper, with the row each was made from: the next batches
+# read most of the same papers, and a card is made again only when its row changed.
+_KNOWN_CARDS: dict[int, tuple[list, Card]] = {}
+KNOWN_CARDS_MAX = 20_000
+
+
 def _cards_and_scores(paper_ids: set[int], now: datetime):
     """The visible papers among `paper_ids` and the most upvoted of the last two days, as cards,
     with their trending scores, and the latter's ids by score (for "Also trending")."""
@@ -343,8 +362,17 @@ def _cards_and_scores(paper_ids: set[int], now: datetime):
         baseline=upvotes_baseline(now),
     )
     cards, scores, trending = {}, {}, []
+    known = _KNOWN_CARDS
+    if len(known) > KNOWN_CARDS_MAX:
+        known.clear()
     for *fields, baseline in papers:
-        card = cards[fields[0]] = Card.of(PaperRow(*fields))
+        found = known.get(fields[0])
+        if found is not None and found[0] == fields:  # the same row as last time: its card
+            card = found[1]
+        else:
+            card = Card.of(PaperRow(*fields))
+            known[card.id] = (fields, card)
+        cards[card.id] = card
         scores[card.id] = trending_score(
             upvotes=card.upvotes,
             growth=upvote_growth(card.upvotes, baseline),
