@@ -287,10 +287,6 @@ def _mute_html() -> str:
     return INLINER.inline_fragment(render_to_string("emails/_digest_mute.html"), _css())
 
 
-def mute_url(subscriber: Subscriber, subscription_id: int) -> str:
-    return link("newsletter:mute", mute_token(subscriber, subscription_id))
-
-
 @functools.lru_cache(maxsize=4096)
 def _section(title: str) -> str:
     html = render_to_string("emails/_digest_section.html", {"title": title})
@@ -361,16 +357,18 @@ class DigestRenderer:
     """Renders many digests; what they share (the frame, cards, paper links) is worked out once."""
 
     def __init__(self) -> None:
-        self.paper_path = reverse("paper", args=[0]).removesuffix("0/")
+        self.site_url = settings.SITE_URL
+        self.paper_url = self.site_url + reverse("paper", args=[0]).removesuffix("0/")
         before, after = _pattern("newsletter:feedback", get_script_prefix(), "up")
-        self.vote_before = settings.SITE_URL + before
+        self.vote_before = self.site_url + before
         self.vote_up, self.vote_down = after, after.replace("up", "down", 1)
+        self.mute_before, self.mute_after = _pattern("newsletter:mute", get_script_prefix())
 
     def _card(self, card: Card) -> tuple:
         """(the card, its HTML, its text). Assembly hands out one Card per paper for as long as
         its row is unchanged, so a card found by identity skips hashing its fields for `_card`."""
         found = _RENDERED.get(card.id)
-        url = f"{settings.SITE_URL}{self.paper_path}{card.id}/"
+        url = f"{self.paper_url}{card.id}/"
         if found is None or found[0] is not card or found[1] != url:
             if len(_RENDERED) > CARDS_CACHED:
                 _RENDERED.clear()
@@ -389,7 +387,10 @@ class DigestRenderer:
             html_parts += (_section(section.title), "\n")
             text_sections.append(f"\n== {section.title} ==")
             if section.subscription_id is not None:
-                mute = mute_url(subscriber, section.subscription_id)
+                mute = (
+                    f"{self.site_url}{self.mute_before}"
+                    f"{mute_token(subscriber, section.subscription_id)}{self.mute_after}"
+                )
                 html_parts += (_mute_html().replace("MUTE_URL", mute, 1), "\n")
                 text_sections.append(f"\nMute this topic for a week: {mute}")
             text_sections.append("\n")
@@ -423,7 +424,7 @@ class DigestRenderer:
             "sections": "".join(text_sections),
             "cards": "".join(html_parts),
         }
-        html_frame, text_frame = _frames(settings.SITE_URL, bool(content.more_count))
+        html_frame, text_frame = _frames(self.site_url, bool(content.more_count))
         return Rendered(
             subject=subject,
             text=_fill(text_frame, values),

@@ -190,8 +190,12 @@ def _content(
             matched.setdefault(pk, {})[index] = terms
     placed = _allot(candidates, matched, ranked, subscriber.max_papers)
     for pk, (index, shown) in placed.items():
-        topics_of = [index, *sorted(i for i in matched[pk] if i != index)]
-        terms = list(dict.fromkeys(t for i in topics_of for t in matched[pk][i]))
+        found = matched[pk]
+        if len(found) == 1:  # most papers: one topic found them
+            topics_of, terms = [index], list(dict.fromkeys(found[index]))
+        else:
+            topics_of = [index, *sorted(i for i in found if i != index)]
+            terms = list(dict.fromkeys(t for i in topics_of for t in found[i]))
         item = Item(card=ranked.cards[pk], terms=terms, topics=topics_of)
         (sections[index].items if shown else sections[index].more).append(item)
     for section in sections:

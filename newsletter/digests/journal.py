@@ -14,6 +14,7 @@ without, it is an append-only file per claim under var/journal, for the single-h
 
 import json
 import os
+import weakref
 from pathlib import Path
 from typing import Protocol
 
@@ -59,6 +60,7 @@ class FileJournal:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
+        self._open: tuple | None = None  # (claim, file descriptor, its finalizer)
 
     def _path(self, claim: str) -> Path:
         return self.directory / f"{claim}.log"
@@ -66,11 +68,22 @@ class FileJournal:
     def record(self, claim: str, digest_id: int, entry: dict) -> None:
         line = f"{digest_id}\t{json.dumps(entry)}\n".encode()
         # One write(2) with O_APPEND: the kernel keeps it even if this process is killed next.
+        os.write(self._fd(claim), line)
+
+    def _fd(self, claim: str) -> int:
+        """The claim's file, opened once for the batch's records (closed when it is forgotten,
+        or with the journal)."""
+        if self._open is not None and self._open[0] == claim:
+            return self._open[1]
+        self._close()
         fd = os.open(self._path(claim), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+        self._open = (claim, fd, weakref.finalize(self, os.close, fd))
+        return fd
+
+    def _close(self) -> None:
+        if self._open is not None:
+            self._open[2]()  # closes the file, once
+            self._open = None
 
     def read(self, claim: str) -> dict[int, dict]:
         try:
@@ -87,6 +100,8 @@ class FileJournal:
         return entries
 
     def forget(self, claim: str) -> None:
+        if self._open is not None and self._open[0] == claim:
+            self._close()
         self._path(claim).unlink(missing_ok=True)
 
 

@@ -82,3 +82,29 @@ def test_a_readers_feedback_tokens_are_those_signed_one_by_one(make_subscriber, 
         .split(":")[0]
         .endswith(signing.b62_encode(int(later // 86400)))
     )
+
+
+def test_the_file_journal_keeps_every_record_and_no_file_open(tmp_path):
+    import gc
+    import os
+
+    from newsletter.digests.journal import FileJournal
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+
+    before = open_files()
+    log = FileJournal(tmp_path)
+    for n in range(5):  # two claims interleaved, as a redelivered task's would be
+        log.record("first", n, {"message_id": f"<{n}@x>", "items": [[n, ["llm"], [0]]]})
+        log.record("second", 100 + n, {"message_id": f"<{100 + n}@x>"})
+    assert sorted(log.read("first")) == [0, 1, 2, 3, 4]
+    assert log.read("first")[3]["items"] == [[3, ["llm"], [0]]]
+    assert sorted(FileJournal(tmp_path).read("second")) == [100, 101, 102, 103, 104]
+    log.forget("first")
+    assert log.read("first") == {} and not (tmp_path / "first.log").exists()
+    log.record("second", 105, {"message_id": "<105@x>"})
+    assert len(log.read("second")) == 6
+    del log
+    gc.collect()
+    assert open_files() == before
