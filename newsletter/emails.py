@@ -208,6 +208,7 @@ class Rendered:
     html: str
 
 
+@functools.lru_cache(maxsize=64)  # a batch's digests share one or two periods
 def period_label(period: date) -> str:
     """ "Mon 23 Nov", as in the subject."""
     return f"{period:%a} {period.day} {period:%b}"
