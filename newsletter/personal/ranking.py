@@ -109,10 +109,12 @@ class Features:
         """The rows of texts outside the corpus, one per text, each transformed once while these
         features last (up to TEXTS_KEPT of them): the older papers of readers' libraries come
         back in every batch that trains one of their readers."""
-        missing = [text for text in dict.fromkeys(texts) if text not in self.kept]
+        distinct = list(dict.fromkeys(texts))
+        missing = [text for text in distinct if text not in self.kept]
         if missing:
             if len(self.kept) + len(missing) > TEXTS_KEPT:
-                self.kept.clear()
+                self.kept.clear()  # and the texts asked that it held are transformed again
+                missing = distinct
             matrix = self.transform(missing)
             for n, text in enumerate(missing):
                 start, end = matrix.indptr[n], matrix.indptr[n + 1]

@@ -226,3 +226,9 @@ def test_texts_outside_the_corpus_are_transformed_once_while_the_features_last(m
     monkeypatch.setattr(ranking, "TEXTS_KEPT", 14)
     features.rows_of_texts(["w1 w2 w3", "w4 w5", "w6"])  # 15 would pass the bound: emptied first
     assert len(features.kept) == 3 and calls == [12, 3]
+    # Emptied while a text asked is held: the texts asked are all transformed again.
+    monkeypatch.setattr(ranking, "TEXTS_KEPT", 3)
+    asked = ["w1 w2 w3", "w7 w8", "w1 w2 w3"]
+    rows = features.rows_of_texts(asked)
+    assert (rows != transform(asked)).nnz == 0 and calls == [12, 3, 2]
+    assert set(features.kept) == {"w1 w2 w3", "w7 w8"}
