@@ -261,10 +261,13 @@ class FeedServer:
 
 
 def seed_key(args) -> str:
-    """What a kept seed depends on: the size, the seed, the day, the migrations and this script."""
+    """What a kept seed depends on: the size, the seed, the day, the migrations, this script and
+    the code that trains the seed's rankings (a seed made by older training code hides its
+    changes: the seeding is where they run at this size)."""
     migrations = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("*/migrations/0*.py"))
+    training = [p.read_bytes() for p in sorted((ROOT / "newsletter" / "personal").glob("*.py"))]
     made_of = (args.subscribers, args.seed, date.today().isoformat(), migrations,
-               Path(__file__).read_bytes())  # fmt: skip
+               Path(__file__).read_bytes(), training)  # fmt: skip
     return hashlib.sha256(repr(made_of).encode()).hexdigest()[:12]
 
 
