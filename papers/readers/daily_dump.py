@@ -50,7 +50,8 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, str]]:
         if b"\x00" in raw:
             raise ReaderError("binary data (a NUL byte), not a text dump", line=number)
         try:
-            text = raw.decode("utf-8").strip()
+            # A byte-order mark on a line of its own is a blank line, not a paper's title.
+            text = raw.decode("utf-8").strip().lstrip("\ufeff").strip()
         except UnicodeDecodeError as exc:
             raise ReaderError(
                 f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
@@ -58,7 +59,7 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, str]]:
                 line=number,
             ) from None
         if text:
-            yield number, text.lstrip("\ufeff")
+            yield number, text
 
 
 def _capture_year(stream: BinaryIO, *, fallback: int | None) -> int:

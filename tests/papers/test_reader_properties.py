@@ -332,3 +332,10 @@ def test_a_hostile_file_then_a_good_one_stores_what_each_reader_returned(data):
         assert set(titles) >= GOOD_TITLES
         assert Paper.objects.count() == stored + good.new
         transaction.set_rollback(True)
+
+
+def test_a_byte_order_mark_on_a_line_of_its_own_is_a_blank_line():
+    """Found by the hostile dumps above: a BOM alone on a line was read as a paper's empty title."""
+    data = (DUMP_HEADER + "\ufeff\n\nA real title\n\nIts abstract.\n").encode()
+    [record] = assert_reader_answers(SourceKind.DAILY_DUMP, data)
+    assert (record.title, record.abstract) == ("A real title", "Its abstract.")
