@@ -53,6 +53,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5, help="libraries drawn per topic")
     parser.add_argument("--library", type=int, default=5, help="papers in each library")
     parser.add_argument("--k", type=int, default=10, help="precision at this many")
+    parser.add_argument(
+        "--show", metavar="TOPIC", action="append", default=[],
+        help="print this topic's libraries and paperwire's top papers, misses marked (repeatable)",
+    )  # fmt: skip
     args = parser.parse_args()
     if not (SHARED / "dumps").is_dir():
         raise SystemExit(f"The dumps are not at {SHARED / 'dumps'}: clone the repo beside shared/.")
@@ -119,6 +123,8 @@ def evaluate(args) -> dict:
                 "svm": baselines.svm(library, others, k),
                 "random": rng.sample(others, k),
             }  # fmt: skip
+            if topic in args.show:
+                show(topic, seed, library, ranked["paperwire"][:k], judged, papers)
             for judgment, on_topic in judged.items():
                 n = ks[judgment]
                 cases.append({
@@ -126,6 +132,18 @@ def evaluate(args) -> dict:
                     **{m: sum(pk in on_topic for pk in ranked[m][:n]) / n for m in METHODS},
                 })  # fmt: skip
     return {"cases": cases, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def show(topic: str, seed: int, library, ranked, judged: dict, papers) -> None:
+    """A case as a reader would see it: the library, then the ranking, each paper marked
+    + (on the topic as listed), ~ (only as re-read) or - (off the topic)."""
+    titles = {pk: title for pk, title, _ in papers}
+    print(f"\n{topic}, seed {seed}: library")
+    for pk in library:
+        print(f"    {titles[pk][:100]}")
+    for n, pk in enumerate(ranked, 1):
+        mark = "+" if pk in judged["listed"] else "~" if pk in judged["reread"] else "-"
+        print(f"  {n:>2} {mark} {titles[pk][:100]}")
 
 
 class Baselines:

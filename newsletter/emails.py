@@ -366,8 +366,10 @@ class DigestRenderer:
         self.mute_before, self.mute_after = _pattern("newsletter:mute", get_script_prefix())
 
     def _card(self, card: Card) -> tuple:
-        """(the card, its HTML, its text). Assembly hands out one Card per paper for as long as
-        its row is unchanged, so a card found by identity skips hashing its fields for `_card`."""
+        """(the card, its URL, its HTML, its text), the HTML and the text each cut in three as
+        `_card` cuts them. Assembly hands out one Card per paper for as long as its row is
+        unchanged, so a card found here by identity skips hashing its fields for `_card`'s own
+        cache (which serves the confirmation emails' samples, rendered outside any batch)."""
         found = _RENDERED.get(card.id)
         url = f"{self.paper_url}{card.id}/"
         if found is None or found[0] is not card or found[1] != url:

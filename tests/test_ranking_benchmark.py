@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_the_ranking_evaluation_runs_and_tells_the_methods_apart(shared):
     done = subprocess.run(
-        [sys.executable, "benchmarks/ranking.py", "--seeds", "2"],
+        [sys.executable, "benchmarks/ranking.py", "--seeds", "2", "--show", "hdl"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -23,6 +23,15 @@ def test_the_ranking_evaluation_runs_and_tells_the_methods_apart(shared):
     for judgment in ("mean_precision", "mean_precision_reread"):
         mean = result[judgment]
         assert min(mean["paperwire"], mean["centroid"], mean["svm"]) > 4 * mean["random"]
+    # --show prints each hdl case: its library (of the topic), then the top 10, each marked
+    shown = [
+        line for line in done.stdout.splitlines() if line.startswith("  ") and line[2:4].strip()
+    ]
+    assert done.stdout.count("hdl, seed ") == 2 and len(shown) == 2 * 10
+    hdl = {title[:100] for title in TOPICS["hdl"]}
+    for line in shown:
+        _, mark, title = line.split(maxsplit=2)
+        assert mark in "+~-" and (mark == "+") == (title in hdl), line
 
 
 def test_only_joint_quantization_and_architecture_search_is_on_two_topics():
