@@ -161,7 +161,8 @@ def store(rules, docs, frequencies, args) -> dict[str, int]:
 
 def store_into(database_url: str, dump: str) -> None:
     """In a child process on a fresh database: seed papers and subscriptions, then time writing
-    the matches as `newsletter.services.matching` does (bulk_create, ignoring conflicts, 2,000 a batch)."""
+    the matches as `newsletter.services.matching` does (rows made as they are written, conflicts
+    left out, sorted by subscription on PostgreSQL)."""
     import pickle
 
     import django
@@ -169,9 +170,12 @@ def store_into(database_url: str, dump: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
 
+    from core.bulk import insert_rows_missing
     from newsletter.models import Match, Subscriber, Subscription
-    from newsletter.services.matching import CHUNK
+    from newsletter.services.matching import MATCH_COLUMNS
     from papers.models import Paper
 
     pairs, paper_count, rule_count = pickle.loads(Path(dump).read_bytes())
@@ -185,15 +189,17 @@ def store_into(database_url: str, dump: str) -> None:
         [Subscription(subscriber=subscriber, rule=f"rule{i}") for i in range(rule_count)],
         batch_size=5000,
     )
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     start = time.perf_counter()
     for offset in range(0, len(pairs), 20_000):
-        Match.objects.bulk_create(
-            [
-                Match(subscription_id=subscriptions[key].pk, paper_id=papers[index].pk, terms=terms)
+        insert_rows_missing(
+            Match,
+            MATCH_COLUMNS,
+            (
+                (subscriptions[key].pk, papers[index].pk, json.dumps(terms), stamp)
                 for key, index, terms in pairs[offset : offset + 20_000]
-            ],
-            ignore_conflicts=True,
-            batch_size=CHUNK,
+            ),
+            order_by=("subscription", "paper"),
         )
     elapsed = time.perf_counter() - start
     assert Match.objects.count() == len(pairs)

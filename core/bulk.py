@@ -11,9 +11,10 @@ are skipped, as with bulk_create.
 """
 
 import functools
+import itertools
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connections, models, router, transaction
@@ -117,38 +118,52 @@ def update_many(
             )
 
 
-def insert_missing(model: type[models.Model], objects: Sequence[Any]) -> None:
-    """INSERT `objects`, leaving out those a unique constraint already holds (ON CONFLICT DO
-    NOTHING); their pks are not set. On PostgreSQL the rows are COPYed into a temporary table
-    and inserted from it in one statement: `bulk_create(ignore_conflicts=True)` spent more time
-    quoting parameters than PostgreSQL spent inserting (a day's matches of 20,000 readers)."""
-    if not objects:
-        return
+def insert_rows_missing(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    order_by: Sequence[str] = (),
+) -> None:
+    """INSERT `rows` (tuples of `columns`' values, ready for the database: JSON as its text,
+    datetimes as `connection.ops.adapt_datetimefield_value` gives them) into `model`'s table,
+    leaving out those a unique constraint already holds (ON CONFLICT DO NOTHING).
+
+    `rows` may be a generator, and is read once, as it is written: a caller that makes millions
+    of rows (a day's matches at a million readers) never holds them, nor a model instance per
+    row. On PostgreSQL they are COPYed into a temporary table and inserted from it in one
+    statement, sorted by `order_by` (rows that are read together land in the same pages, and the
+    indexes are filled in their order); `bulk_create(ignore_conflicts=True)` spent more time
+    quoting parameters than PostgreSQL spent inserting. Elsewhere, an INSERT OR IGNORE a batch.
+    """
     connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects, ignore_conflicts=True, batch_size=2_000)
-        return
     quote = connection.ops.quote_name
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    converters = [_converter(field, connection) for field in fields]
-    attnames = [field.attname for field in fields]
-    columns = ", ".join(quote(f.column) for f in fields)
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
+    if connection.vendor != "postgresql":
+        sql = (
+            f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))}) "
+            "ON CONFLICT DO NOTHING"
+        )
+        rows = iter(rows)
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            while batch := list(itertools.islice(rows, 5_000)):
+                cursor.executemany(sql, batch)
+        return
+    order = ""
+    if order_by:
+        order = " ORDER BY " + ", ".join(quote(model._meta.get_field(c).column) for c in order_by)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE paperwire_missing ON COMMIT DROP AS "
-            f"SELECT {columns} FROM {quote(model._meta.db_table)} WITH NO DATA"
+            f"SELECT {names} FROM {table} WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY paperwire_missing ({columns}) FROM STDIN") as copy:
-            for obj in objects:
-                copy.write_row(
-                    [
-                        convert(getattr(obj, a))
-                        for a, convert in zip(attnames, converters, strict=True)
-                    ]
-                )
+        with cursor.cursor.copy(f"COPY paperwire_missing ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
         cursor.execute(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
-            f"SELECT {columns} FROM paperwire_missing ON CONFLICT DO NOTHING"
+            f"INSERT INTO {table} ({names}) "
+            f"SELECT {names} FROM paperwire_missing{order} ON CONFLICT DO NOTHING"
         )
         # Inside a caller's transaction, ON COMMIT is only at its end: drop it now, so the
         # next call in the same transaction can make it again.

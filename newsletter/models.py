@@ -170,7 +170,10 @@ class Match(models.Model):
     Unique per (subscription, paper), so matching twice changes nothing.
     """
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="matches")
+    # No index of its own: the two below begin with it.
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="matches", db_index=False
+    )
     paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="matches")
     terms = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=now, editable=False)
@@ -179,6 +182,11 @@ class Match(models.Model):
         verbose_name_plural = "matches"
         constraints = [
             models.UniqueConstraint(fields=["subscription", "paper"], name="match_unique_pair")
+        ]
+        indexes = [
+            # A digest reads its readers' matches of the last day or week, among the matches
+            # that retention keeps (weeks of them): found in the index, not row by row.
+            models.Index(fields=["subscription", "created_at"], name="match_subscription_recent")
         ]
 
     def __str__(self) -> str:

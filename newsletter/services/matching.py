@@ -8,7 +8,9 @@ papers in chunks, so memory holds the rules and one chunk of papers. What has be
 newsletter's own record (`PaperMatchState`), never a column of the papers table.
 """
 
+import json
 import logging
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +20,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.bulk import insert_missing
+from core.bulk import insert_rows_missing
 from core.query import Query, QueryError, document
 from newsletter.matcher import Matcher, collector_paused
 from newsletter.models import SUBSCRIBED, Match, PaperMatchState, Subscription, rules_query
@@ -28,6 +30,7 @@ from papers.models import Paper
 logger = logging.getLogger(__name__)
 
 CHUNK = 2000
+PAGE = 20_000  # subscriptions read at a time into a shard
 DOCUMENT_FIELDS = (
     "pk", "title", "abstract", "authors", "organization__handle", "organization__name", "hidden",
 )  # fmt: skip
@@ -82,61 +85,90 @@ def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
     """Store the matches of `papers` (hidden ones never match); with `mark`, record that every
     one of them is now matched against all the subscriptions.
 
-    The subscriptions are read NEWSLETTER_MATCH_SHARD at a time (by pk), each shard's rules
-    indexed and every paper read against them before the next: the memory of a match is that
-    of one shard, however many readers there are. The papers are marked once every shard has
-    read them, as of the moment before the first read (a change since is matched again)."""
+    The subscriptions are read in shards of at most NEWSLETTER_MATCH_SHARD distinct rules, each
+    shard's rules indexed and every paper read against them before the next: the memory of a
+    match is that of one shard's rules (a subscription that shares its rule with others costs
+    one int), however many readers there are. The matches go to the database as they are found,
+    never held. The papers are marked once every shard has read them, as of the moment before
+    the first read (a change since is matched again)."""
     if not papers.exists():  # the sweep's usual case: no subscription need be read
         return 0
     read_at = timezone.now()
     seen: list[int] | None = None  # the papers the first shard read: those are marked
     found = 0
-    for shard in _shards(subscriptions):
+    for rules in _shards(subscriptions):
         with collector_paused():
-            rules = _rules(shard)
             matcher = Matcher((text, rule.query) for text, rule in rules.items())
         these = papers if seen is None else papers.filter(pk__lte=max(seen, default=0))
         read: list[int] = []
         for _, chunk in _chunks(these.order_by("pk")):
-            matches = []
-            for pk, title, abstract, authors, handle, name, hidden in chunk:
-                if hidden:
-                    continue
-                read.append(pk)
-                if not rules:
-                    continue
-                doc = document(
-                    title=title, abstract=abstract, authors=authors,
-                    org=f"{handle or ''} {name or ''}",
-                )  # fmt: skip
-                for text in matcher.match(doc):
-                    rule = rules[text]
-                    terms = rule.query.matched_terms(doc)  # once for all readers of the rule
-                    matches.extend(
-                        Match(subscription_id=subscription_id, paper_id=pk, terms=terms)
-                        for subscription_id in rule.subscription_ids
-                    )
-            insert_missing(Match, matches)
-            found += len(matches)
+            rows = _match_rows(chunk, rules, matcher, read)
+            insert_rows_missing(Match, MATCH_COLUMNS, rows, order_by=("subscription", "paper"))
+            found += rows.count
         seen = read if seen is None else seen
     if mark:
         _mark(papers.values_list("pk", flat=True) if seen is None else seen, read_at)
     return found
 
 
-def _shards(subscriptions: QuerySet) -> Iterator[QuerySet]:
-    """The subscriptions in ranges of pk of NEWSLETTER_MATCH_SHARD each (none: no shard)."""
+MATCH_COLUMNS = ("subscription", "paper", "terms", "created_at")
+
+
+class _Rows:
+    """The match rows of a chunk of papers, made as the database reads them; how many."""
+
+    def __init__(self, rows: Iterator[tuple]) -> None:
+        self.rows, self.count = rows, 0
+
+    def __iter__(self) -> Iterator[tuple]:
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+def _match_rows(chunk: list[tuple], rules: dict, matcher: Matcher, read: list[int]) -> _Rows:
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+
+    def rows() -> Iterator[tuple]:
+        for pk, title, abstract, authors, handle, name, hidden in chunk:
+            if hidden:
+                continue
+            read.append(pk)
+            if not rules:
+                continue
+            doc = document(
+                title=title, abstract=abstract, authors=authors,
+                org=f"{handle or ''} {name or ''}",
+            )  # fmt: skip
+            for text in matcher.match(doc):
+                rule = rules[text]
+                # once for all readers of the rule, as JSONField stores it
+                terms = json.dumps(rule.query.matched_terms(doc))
+                for subscription_id in rule.subscription_ids:
+                    yield subscription_id, pk, terms, stamp
+
+    return _Rows(rows())
+
+
+def _shards(subscriptions: QuerySet) -> Iterator[dict[tuple[str, str], "_Rule"]]:
+    """The subscriptions' rules, read by pk a page at a time, in shards of at most
+    NEWSLETTER_MATCH_SHARD distinct rules (and none when there is no subscription)."""
     size = max(settings.NEWSLETTER_MATCH_SHARD, 1)
+    rows = subscriptions.order_by("pk").values_list("pk", "topic__rule", "rule")
+    rules: dict[tuple[str, str], _Rule] = {}
+    failed: dict[tuple[str, str], int] = {}
     last = 0
     while True:
-        ahead = subscriptions.filter(pk__gt=last)
-        bound = list(ahead.order_by("pk").values_list("pk", flat=True)[size - 1 : size])
-        if not bound:
-            if ahead.exists():
-                yield ahead
+        with collector_paused():
+            page = list(rows.filter(pk__gt=last)[:PAGE])
+            for pk, topic_rule, rule in page:
+                _add(rules, failed, pk, (topic_rule or "", rule))
+        if rules and (not page or len(rules) >= size):
+            yield rules
+            rules, failed = {}, {}
+        if not page:
             return
-        yield ahead.filter(pk__lte=bound[0])
-        last = bound[0]
+        last = page[-1][0]
 
 
 def _mark(paper_ids: Iterable[int], matched_at) -> None:
@@ -161,29 +193,22 @@ def _mark(paper_ids: Iterable[int], matched_at) -> None:
 @dataclass
 class _Rule:
     query: Query
-    subscription_ids: list[int]
+    subscription_ids: array  # of int64: a million readers follow some three million rules
 
 
-def _rules(subscriptions: QuerySet) -> dict[tuple[str, str], _Rule]:
-    """The subscriptions by what they match (their topic's rule and their own): readers share
-    rules (a curated topic, a common word), and each distinct one is parsed and indexed once.
-    Read as rows, not model instances: a million readers follow some three million rules."""
-    rules: dict[tuple[str, str], _Rule] = {}
-    failed: dict[tuple[str, str], list[int]] = {}
-    rows = subscriptions.order_by().values_list("pk", "topic__rule", "rule")
-    for pk, topic_rule, rule in rows.iterator(chunk_size=10_000):
-        text = (topic_rule or "", rule)
-        if text in rules:
-            rules[text].subscription_ids.append(pk)
-        elif text in failed:
-            failed[text].append(pk)
-        else:
-            try:
-                rules[text] = _Rule(query=rules_query(*text), subscription_ids=[pk])
-            except QueryError as exc:  # saved before a parser change, or a topic edited in SQL
-                failed[text] = [pk]
-                logger.warning("Subscription %s has a rule that no longer parses: %s", pk, exc)
-    return rules
+def _add(rules: dict, failed: dict, pk: int, text: tuple[str, str]) -> None:
+    """Add a subscription to its rule (its topic's and its own): readers share rules (a curated
+    topic, a common word), and each distinct one is parsed and indexed once a shard."""
+    if (known := rules.get(text)) is not None:
+        known.subscription_ids.append(pk)
+    elif text in failed:
+        failed[text] += 1
+    else:
+        try:
+            rules[text] = _Rule(query=rules_query(*text), subscription_ids=array("q", [pk]))
+        except QueryError as exc:  # saved before a parser change, or a topic edited in SQL
+            failed[text] = 1
+            logger.warning("Subscription %s has a rule that no longer parses: %s", pk, exc)
 
 
 def _chunks(papers: QuerySet) -> Iterator[tuple[datetime, list[tuple]]]:

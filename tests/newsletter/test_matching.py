@@ -7,6 +7,7 @@ import pytest
 from core.query import document
 from newsletter.models import Match, PaperMatchState, Subscriber, Subscription, Topic
 from newsletter.selectors import papers_unmatched
+from newsletter.services import matching
 from newsletter.services.matching import matches_update, subscriptions_match_recent
 from papers.models import Paper
 from papers.services import source_ingest
@@ -138,12 +139,16 @@ def test_a_long_topic_and_a_long_rule_together_still_match():
     assert set(matched(both)) == {title}
 
 
-@pytest.mark.parametrize("shard", [1, 2, 3, 50_000])
-def test_matching_in_shards_of_subscriptions_finds_the_same_matches(settings, shared, shard):
-    """NEWSLETTER_MATCH_SHARD bounds how many subscriptions one pass reads: any shard size
-    finds the same matches (rules shared by several readers and a topic joined with a rule
-    among them), and every paper is marked once all shards have read it."""
+@pytest.mark.parametrize("shard,page", [(1, 20_000), (2, 3), (3, 1), (50_000, 2)])
+def test_matching_in_shards_of_rules_finds_the_same_matches(
+    settings, monkeypatch, shared, shard, page
+):
+    """NEWSLETTER_MATCH_SHARD bounds how many distinct rules one pass indexes, whatever page
+    of subscriptions they are read in: any shard size finds the same matches (rules shared by
+    several readers and a topic joined with a rule among them), and every paper is marked
+    once all shards have read it."""
     settings.NEWSLETTER_MATCH_SHARD = shard
+    monkeypatch.setattr(matching, "PAGE", page)
     topic = Topic.objects.create(name="Code", slug="code", rule="code OR verilog")
     rules = ["verilog", "llm", "verilog", "agents -survey", "diffusion", "llm"]
     subscriptions = [subscribe(rule, email=f"r{n}@example.org") for n, rule in enumerate(rules)]

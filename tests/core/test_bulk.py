@@ -1,0 +1,82 @@
+"""core.bulk's row writer: what matching stores a day's matches with, on both databases."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from core.bulk import insert_rows_missing
+from newsletter.models import Match
+from newsletter.services.matching import MATCH_COLUMNS
+
+pytestmark = pytest.mark.django_db
+
+ODD_TERMS = ["tab\there", "back\\slash", "new\nline", 'quote"d', "naïve", "\\N", ""]
+
+
+@pytest.fixture
+def pairs(make_paper, make_subscriber):
+    papers = [make_paper(f"Paper {n}") for n in range(3)]
+    readers = [make_subscriber(f"r{n}@example.org", f"rule{n}") for n in range(3)]
+    subscriptions = [s for r in readers for s in r.subscriptions.all()]
+    return subscriptions, papers
+
+
+def stamp():
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def test_rows_are_written_once_and_conflicts_left_out(pairs):
+    subscriptions, papers = pairs
+    Match.objects.create(subscription=subscriptions[0], paper=papers[0], terms=["kept"])
+    made = []
+
+    def rows():  # a generator, read once as it is written
+        for subscription in reversed(subscriptions):
+            for paper in papers:
+                made.append((subscription.pk, paper.pk))
+                yield subscription.pk, paper.pk, json.dumps(["new"]), stamp()
+
+    insert_rows_missing(Match, MATCH_COLUMNS, rows(), order_by=("subscription", "paper"))
+
+    assert len(made) == 9
+    stored = {(m.subscription_id, m.paper_id): m.terms for m in Match.objects.all()}
+    assert set(stored) == set(made)
+    assert stored[(subscriptions[0].pk, papers[0].pk)] == ["kept"]  # the row already there
+    assert sum(terms == ["new"] for terms in stored.values()) == 8
+
+
+def test_json_text_with_every_character_that_copy_escapes_round_trips(pairs):
+    subscriptions, papers = pairs
+    rows = [(subscriptions[0].pk, papers[0].pk, json.dumps(ODD_TERMS), stamp())]
+    rows.append(
+        (subscriptions[1].pk, papers[1].pk, json.dumps(ODD_TERMS, ensure_ascii=False), stamp())
+    )
+
+    insert_rows_missing(Match, MATCH_COLUMNS, iter(rows))
+
+    assert [m.terms for m in Match.objects.order_by("pk")] == [ODD_TERMS, ODD_TERMS]
+
+
+def test_rows_land_sorted_by_the_order_given(pairs):
+    """On PostgreSQL the rows are inserted in `order_by`'s order, so the rows a digest reads
+    together (one reader's matches) share pages; elsewhere they keep the order given."""
+    subscriptions, papers = pairs
+    rows = [(s.pk, p.pk, "[]", stamp()) for p in reversed(papers) for s in reversed(subscriptions)]
+    insert_rows_missing(Match, MATCH_COLUMNS, rows, order_by=("subscription", "paper"))
+    order = "ctid" if connection.vendor == "postgresql" else "rowid"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT subscription_id, paper_id FROM {Match._meta.db_table} ORDER BY {order}"
+        )
+        physical = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        assert physical == sorted(physical)
+    else:
+        assert physical == [row[:2] for row in rows]
+
+
+def test_no_rows_writes_nothing(pairs):
+    insert_rows_missing(Match, MATCH_COLUMNS, iter(()))
+    assert not Match.objects.exists()
