@@ -67,19 +67,23 @@ def _counts(word: str) -> tuple[int, int]:
     singular = word[:-1]
     capitals_re = re.compile(rf"(?<!\w){re.escape(word.upper())}(?!\w)")
     plural_re = re.compile(rf"(?<!\w)((?i:{re.escape(singular)}))s(?!\w)")
-    capitals = sum(len(capitals_re.findall(text)) for text in _texts(term(word)))
-    plurals = sum(
-        1
-        for text in _texts(term(singular))
-        for found in plural_re.finditer(text)
-        if sum(char.isupper() for char in found.group(1)) >= 2
-    )
+    capitals = 0
+    for text in _texts(term(word)):
+        if found := len(capitals_re.findall(text)):
+            capitals += 0 if _shouts(text) else found
+    plurals = 0
+    for text in _texts(term(singular)):
+        found = sum(
+            1 for m in plural_re.finditer(text) if sum(c.isupper() for c in m.group(1)) >= 2
+        )
+        if found:
+            plurals += 0 if _shouts(text) else found
     return capitals, plurals
 
 
 def _texts(found: str):
-    """The titles and abstracts (each a text) of up to SAMPLE papers the index has `found` in,
-    leaving out those that shout."""
+    """The titles and abstracts (each a text) of up to SAMPLE papers the index has `found` in.
+    Whether a text shouts is asked only of those where the word is found (most are not)."""
     if connection.vendor == "sqlite":
         inner = "SELECT rowid FROM papers_search WHERE papers_search MATCH %s LIMIT %s"
         param = '{title body}: "' + found.replace('"', '""') + '"'
@@ -92,7 +96,7 @@ def _texts(found: str):
         rows = cursor.fetchall()
     for row in rows:
         for text in row:
-            if text and not _shouts(text):
+            if text:
                 yield text
 
 
