@@ -24,7 +24,6 @@ from django.db.models import (
     DateTimeField,
     IntegerField,
     Max,
-    Q,
     TextField,
     Value,
 )
@@ -361,9 +360,16 @@ def _cards_and_scores(paper_ids: set[int], now: datetime):
         .order_by("-upvotes", "-pk")
         .values("pk")[:TRENDING_CANDIDATES]
     )
+    # The ids as a UNION, not `pk IN (...) OR pk IN (popular)`: with the OR, PostgreSQL read
+    # every paper (a sequential scan of the archive, 148 ms at 90,000 papers, against 45 ms).
+    wanted = (
+        Paper.objects.filter(pk__in=paper_ids)
+        .order_by()
+        .values("pk")
+        .union(Paper.objects.filter(pk__in=popular).order_by().values("pk"), all=True)
+    )
     papers = paper_rows(
-        Paper.objects.filter(Q(pk__in=paper_ids) | Q(pk__in=popular), hidden=False),
-        baseline=upvotes_baseline(now),
+        Paper.objects.filter(pk__in=wanted, hidden=False), baseline=upvotes_baseline(now)
     )
     cards, scores, trending = {}, {}, []
     known = _KNOWN_CARDS
