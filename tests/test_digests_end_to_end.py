@@ -122,9 +122,10 @@ def test_every_subscriber_receives_exactly_one_correct_digest(redis_url, shared,
     assert [d.status for d in digests["nothing@example.org"]] == ["empty", "empty"]
     assert digests["nothing@example.org"][0].reason == "No new papers matched your topics."
     followers = {e for e, _, _ in FOLLOWERS} - {"nothing@example.org"}
+    outcomes = {e: [(d.period, d.status, d.reason) for d in ds] for e, ds in digests.items()}
     assert {e for e, ds in digests.items() if [d.status for d in ds] == ["sent", "sent"]} == (
         followers
-    )
+    ), f"{outcomes}; log:\n{log.read_text()[-4000:]}"
     assert sorted(r.rcpt_tos[0] for r in first_round) == sorted(followers), "one message each"
     assert sorted(r.rcpt_tos[0] for r in received) == sorted(2 * list(followers))
     by_message_id = {d.message_id: d for ds in digests.values() for d in ds if d.message_id}
