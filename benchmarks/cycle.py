@@ -144,6 +144,10 @@ def run(args, workdir: Path, server: "FeedServer") -> dict:
     call_command("migrate", "--no-input", verbosity=0)
     print(f"{args.subscribers:,} subscribers, {args.workers} workers, broker {args.broker}",
           flush=True)  # fmt: skip
+    with _server(args.postgres) as conn:  # what keeps the planner's statistics fresh
+        autovacuum = conn.execute("SHOW autovacuum").fetchone()[0]
+    print(f"  PostgreSQL autovacuum: {autovacuum} (the day ANALYZEs its bulk writes itself: "
+          "core/planner.py)", flush=True)  # fmt: skip
     started = time.perf_counter()
     if reused:
         feeds_to(server)

@@ -57,14 +57,12 @@ def papers_unmatched() -> QuerySet:
     return Paper.objects.filter(stale, hidden=False)
 
 
-def digests_sent_recently(subscriber_ids: list[int], now) -> Q:
-    """The digests whose papers count as sent before: those of the last two lookbacks (a match
-    is offered for one lookback, so it can only repeat a paper sent within two)."""
-    return Q(
-        subscriber_id__in=subscriber_ids,
-        status=Digest.Status.SENT,
-        scheduled_for__gte=now - 2 * digest_lookback(),
-    )
+def digests_sent_recently(now, subscriber_ids: list[int] | None = None) -> Q:
+    """The digests whose papers count as sent before (of these subscribers, when given): those of
+    the last two lookbacks (a match is offered for one lookback, so it can only repeat a paper
+    sent within two)."""
+    recent = Q(status=Digest.Status.SENT, scheduled_for__gte=now - 2 * digest_lookback())
+    return recent if subscriber_ids is None else recent & Q(subscriber_id__in=subscriber_ids)
 
 
 def papers_matching(

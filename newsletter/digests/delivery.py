@@ -35,6 +35,7 @@ from django.db.models import Exists, F, Q
 from django.utils import timezone
 
 from core.bulk import update_many
+from core.planner import analyze_if_stale
 from newsletter import emails
 from newsletter.content import Content
 from newsletter.digests.assembly import contents_build
@@ -130,9 +131,11 @@ def _claimed_and_sent_before(
 ) -> tuple[list[Digest], dict[int, set[int]]]:
     """The digests this claim holds, and per subscriber the papers their recent digests sent."""
     rows = (
+        # The claimed digests are the batch's subscribers' too (the claim was made on them):
+        # their ids bound the whole condition, so the rows can be read by subscriber.
         Digest.objects.filter(
-            Q(claim=claim, status=Digest.Status.SENDING)
-            | digests_sent_recently(subscriber_ids, now)
+            Q(claim=claim, status=Digest.Status.SENDING) | digests_sent_recently(now),
+            subscriber_id__in=subscriber_ids,
         )
         .select_related("subscriber", "subscriber__reader_model")
         .order_by("pk")
@@ -323,11 +326,15 @@ class Prepared:
 def digests_prepare(*, now: datetime) -> Prepared:
     """Before sending: match what is unmatched, settle interrupted sends, and create the
     digests that fell due (the beat task and `send_digests` both start here)."""
-    return Prepared(
+    prepared = Prepared(
         matched=matches_update(),
         recovered=digests_recover(now=now),
         created=digests_schedule(now=now),
     )
+    # The digests just created, and those sent since the last tick, change what the batches'
+    # reads should be planned for (a day at a million readers creates 800,000 and sends them).
+    analyze_if_stale(Digest, written=prepared.created)
+    return prepared
 
 
 def digests_due_batched(

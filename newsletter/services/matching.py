@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.bulk import insert_rows_missing
+from core.planner import analyze_if_stale
 from core.query import Query, QueryError, document
 from newsletter.matcher import Matcher, collector_paused
 from newsletter.models import SUBSCRIBED, Match, PaperMatchState, Subscription, rules_query
@@ -108,6 +109,9 @@ def _match(subscriptions: QuerySet, papers: QuerySet, *, mark: bool) -> int:
         seen = read if seen is None else seen
     if mark:
         _mark(papers.values_list("pk", flat=True) if seen is None else seen, read_at)
+    # A day's papers add millions of matches at size: sending plans its reads of them with
+    # statistics that know they are there (core/planner.py).
+    analyze_if_stale(Match, written=found)
     return found
 
 
