@@ -41,7 +41,13 @@ def analyze_if_stale(model: type[models.Model], *, written: int = 0) -> bool:
         if found is None:
             return False
         rows, changed = found
-        if max(changed, written) <= THRESHOLD + SCALE_FACTOR * max(rows, 0):
+        if not past_the_rule(rows=rows, changed=max(changed, written)):
             return False
         cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
     return True
+
+
+def past_the_rule(*, rows: float, changed: int) -> bool:
+    """Autovacuum's rule: a table of `rows` (-1 when never analyzed) with `changed` rows since its
+    last ANALYZE is due for another."""
+    return changed > THRESHOLD + SCALE_FACTOR * max(rows, 0)

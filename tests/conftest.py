@@ -92,6 +92,15 @@ def migrated_template(var_dir: Path) -> Path:
     return template
 
 
+@pytest.fixture(autouse=True)
+def _process_state_of_its_own():
+    """Each test sends as a new worker process would: nothing kept from another test's batches,
+    whose database is gone (a worker keeps cards and its last look at the recent papers)."""
+    from newsletter.digests.assembly import forget_process_state
+
+    forget_process_state()
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     if not (DUMPS.is_dir() and FEEDS.is_dir()):

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from core.planner import analyze_if_stale
+from core.planner import analyze_if_stale, past_the_rule
 from newsletter.digests.delivery import digests_prepare
 from newsletter.models import Digest, Subscriber
 
@@ -40,18 +40,25 @@ def test_nothing_on_sqlite():
     assert analyze_if_stale(Subscriber, written=200) is False
 
 
+@pytest.mark.parametrize(
+    ("rows", "changed", "due"),
+    [(-1, 50, False), (-1, 51, True), (0, 51, True), (1000, 150, False), (1000, 151, True),
+     (1_000_000, 100_050, False), (1_000_000, 100_051, True)],
+)  # fmt: skip
+def test_autovacuums_rule(rows, changed, due):
+    assert past_the_rule(rows=rows, changed=changed) is due
+
+
 @postgres_only
-def test_a_table_written_past_the_rule_is_analyzed_and_one_below_it_is_not():
-    assert analyze_if_stale(Subscriber, written=10**9) is True  # a start that earlier tests left
-    start = Subscriber.objects.count()
-    assert reltuples(Subscriber) == start
-    limit = 50 + start // 10
-    subscribers(limit)
-    assert analyze_if_stale(Subscriber, written=limit) is False  # not past the rule
-    assert reltuples(Subscriber) == start
-    subscribers(1)
-    assert analyze_if_stale(Subscriber, written=limit + 1) is True
-    assert reltuples(Subscriber) == start + limit + 1  # counted, this transaction's rows too
+def test_a_table_written_past_the_rule_is_analyzed():
+    subscribers(120)
+    start = reltuples(Subscriber)
+    assert analyze_if_stale(Subscriber, written=10**9) is True
+    count = Subscriber.objects.count()
+    assert reltuples(Subscriber) == count != start  # counted, this transaction's rows too
+    subscribers(count // 10 + 51)
+    assert analyze_if_stale(Subscriber, written=count // 10 + 51) is True
+    assert reltuples(Subscriber) == Subscriber.objects.count()
 
 
 @postgres_only

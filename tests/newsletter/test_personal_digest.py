@@ -195,6 +195,42 @@ def test_a_batch_with_rankings_still_reads_its_matches_in_one_query(
     assert report.sent == 19
 
 
+def corpus_asked(queries) -> bool:
+    """Whether a batch asked if the recent papers changed (the UNION's aggregate part)."""
+    return any("COUNT(" in q["sql"].upper() and "UNION" in q["sql"].upper() for q in queries)
+
+
+def test_whether_the_recent_papers_changed_is_asked_once_a_minute(
+    papers, make_subscriber, make_paper, monkeypatch, django_assert_max_num_queries
+):
+    from newsletter.digests import assembly
+    from newsletter.personal import training
+
+    readers = [make_subscriber(f"r{n}@example.org", "verilog") for n in range(4)]
+    for reader in readers:
+        library_of(reader, papers["q"][:2])
+    reader_models_train(subscriber_ids=[r.pk for r in readers])
+    matches_update()
+    clock = [1000.0]
+    monkeypatch.setattr(assembly.time, "monotonic", lambda: clock[0])
+
+    def batch(reader):
+        digests_create_now(subscriber_ids=[reader.pk], now=timezone.now())
+        with django_assert_max_num_queries(8) as queries:
+            assert digests_send(subscriber_ids=[reader.pk]).sent == 1
+        return corpus_asked(queries.captured_queries)
+
+    assert batch(readers[0])  # a process's first batch asks
+    clock[0] += assembly.CORPUS_CHECK_SECONDS - 1
+    assert not batch(readers[1])  # within the minute: the answer it has
+    new = make_paper("Verilog agents that quantize their own weights", upvotes=9)
+    clock[0] += 1
+    assert batch(readers[2])  # a minute on: asked again, and the new paper is in the corpus
+    assert new.pk in training._features_cache["corpus"][1].listed
+    monkeypatch.setattr(assembly, "corpus_since", lambda now: now - timedelta(days=29))
+    assert batch(readers[3])  # a new day's window: asked at once
+
+
 def test_recommend_command(papers, make_subscriber):
     ada = make_subscriber("ada@example.org", "verilog")
     library_of(ada, papers["q"][:2])
