@@ -241,7 +241,23 @@ class Digest(models.Model):
             models.UniqueConstraint(fields=["subscriber", "period"], name="digest_once_per_period")
         ]
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="digest_status_due"),
+            # Only the digests still to send are indexed by status: sending reads them so, and
+            # nothing should read the rest so. A full (status, next_attempt_at) index let
+            # PostgreSQL, whose statistics were older than the day's sends and said that few
+            # digests were sent, read a batch's recent digests through it: every digest sent
+            # that day, for each batch (167 ms with 233,000 sent, in the day of a million
+            # readers, and growing). Two indexes, each on one status, since SQLite uses a
+            # partial index only for a condition that names its WHERE as written.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="digest_pending_due",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["claimed_at"],
+                name="digest_sending_since",
+                condition=models.Q(status="sending"),
+            ),
             models.Index(fields=["claim"], name="digest_claim"),
             models.Index(fields=["esp_message_id"], name="digest_esp_message_id"),
             # The deliverability guard and the metrics count the last day's and week's sends.
