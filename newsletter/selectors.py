@@ -14,6 +14,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core.addresses import canonical_or_same
+from core.lookups import IdsIn
 from core.query import Document, Query, QueryError, document, parse
 from core.query.parser import MAX_CLAUSES
 from core.text import fold_accents
@@ -62,7 +63,7 @@ def digests_sent_recently(now, subscriber_ids: list[int] | None = None) -> Q:
     the last two lookbacks (a match is offered for one lookback, so it can only repeat a paper
     sent within two)."""
     recent = Q(status=Digest.Status.SENT, scheduled_for__gte=now - 2 * digest_lookback())
-    return recent if subscriber_ids is None else recent & Q(subscriber_id__in=subscriber_ids)
+    return recent if subscriber_ids is None else recent & Q(IdsIn("subscriber_id", subscriber_ids))
 
 
 def papers_matching(

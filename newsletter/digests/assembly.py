@@ -30,6 +30,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
+from core.lookups import IdsIn
 from newsletter.content import (
     ALSO_TRENDING,
     RECOMMENDED,
@@ -131,7 +132,7 @@ def _reader_models(digests: list[Digest]) -> dict:
     if all(Subscriber.reader_model.is_cached(d.subscriber) for d in digests):
         models = {d.subscriber_id: getattr(d.subscriber, "reader_model", None) for d in digests}
         return {pk: model for pk, model in models.items() if model is not None}
-    found = ReaderModel.objects.filter(subscriber_id__in=[d.subscriber_id for d in digests])
+    found = ReaderModel.objects.filter(IdsIn("subscriber_id", [d.subscriber_id for d in digests]))
     return {model.subscriber_id: model for model in found}
 
 
@@ -315,7 +316,8 @@ NO_TERMS = Value(None, output_field=TextField())
 def _match_rows(subscriber_ids: list[int], now: datetime):
     return (
         Match.objects.filter(
-            subscription__subscriber_id__in=subscriber_ids, created_at__gte=now - digest_lookback()
+            IdsIn("subscription__subscriber_id", subscriber_ids),
+            created_at__gte=now - digest_lookback(),
         )
         .order_by()  # sorting here doubles the query's time on PostgreSQL: done by the caller
         # The terms as JSON text: a batch decodes each distinct list once, not once a match.
@@ -329,7 +331,7 @@ def _match_rows(subscriber_ids: list[int], now: datetime):
 
 def _dislike_rows(subscriber_ids: list[int]):
     return (
-        Feedback.objects.filter(subscriber_id__in=subscriber_ids, verdict=Feedback.Verdict.DISLIKE)
+        Feedback.objects.filter(IdsIn("subscriber_id", subscriber_ids), verdict=Feedback.Verdict.DISLIKE)
         .order_by()
         .annotate(kind=Value(DISLIKED), no_subscription=NO_SUBSCRIPTION, no_rule=NO_RULE,
                   no_topic=NO_TOPIC, no_mute=NO_MUTE, no_terms=NO_TERMS)
@@ -391,7 +393,7 @@ def _cards_and_scores(paper_ids: set[int], now: datetime):
     # The ids as a UNION, not `pk IN (...) OR pk IN (popular)`: with the OR, PostgreSQL read
     # every paper (a sequential scan of the archive, 148 ms at 90,000 papers, against 45 ms).
     wanted = (
-        Paper.objects.filter(pk__in=paper_ids)
+        Paper.objects.filter(IdsIn("pk", paper_ids))
         .order_by()
         .values("pk")
         .union(Paper.objects.filter(pk__in=popular).order_by().values("pk"), all=True)

@@ -35,6 +35,7 @@ from django.db.models import Exists, F, Q
 from django.utils import timezone
 
 from core.bulk import update_many
+from core.lookups import IdsIn
 from core.planner import analyze_if_stale
 from newsletter import emails
 from newsletter.content import Content
@@ -88,7 +89,7 @@ def digests_send(
     paused = SendingState.objects.filter(paused_at__isnull=False)
     Digest.objects.filter(
         ~Exists(paused),
-        subscriber_id__in=subscriber_ids,
+        IdsIn("subscriber_id", subscriber_ids),
         status=Digest.Status.PENDING,
         next_attempt_at__lte=now,
     ).update(status=Digest.Status.SENDING, claim=claim, claimed_at=now, attempts=F("attempts") + 1)
@@ -135,7 +136,7 @@ def _claimed_and_sent_before(
         # their ids bound the whole condition, so the rows can be read by subscriber.
         Digest.objects.filter(
             Q(claim=claim, status=Digest.Status.SENDING) | digests_sent_recently(now),
-            subscriber_id__in=subscriber_ids,
+            IdsIn("subscriber_id", subscriber_ids),
         )
         .select_related("subscriber", "subscriber__reader_model")
         .order_by("pk")

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from core.bulk import update_many
+from core.lookups import IdsIn
 from newsletter.models import Digest, Subscriber
 
 CHUNK = 2000
@@ -118,7 +119,7 @@ def _insert_new(digests: list[Digest]) -> int:
     """Insert the digests whose (subscriber, period) has none yet; how many were new."""
     existing = set(
         Digest.objects.filter(
-            subscriber_id__in=[d.subscriber_id for d in digests],
+            IdsIn("subscriber_id", [d.subscriber_id for d in digests]),
             period__in={d.period for d in digests},
         ).values_list("subscriber_id", "period")
     )
