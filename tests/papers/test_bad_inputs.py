@@ -108,6 +108,9 @@ def test_a_bad_input_is_rejected_whole_with_one_clear_message(
     result = run_ingest(bad, good, *args) if not args else run_ingest(bad, *args)
 
     assert result.code == 1
+    inputs = "1 input" if args else "2 inputs"
+    assert re.search(rf"CommandError: (1 paper|\d[\d,]* papers) rejected from 1 of {inputs}\.$",
+                     result.err.strip()), result.err  # fmt: skip
     location = re.escape(f"{bad}:") + (f"{where}: " if where else " ")
     [line] = [line for line in result.err.splitlines() if line.startswith("rejected:")]
     assert re.match(f"rejected: {location}{message}", line), line
@@ -220,7 +223,7 @@ def test_a_bad_entry_after_a_thousand_good_ones_rejects_that_entry_alone(tmp_pat
     result = run_ingest(bad)
 
     assert result.code == 1
-    assert "2 papers rejected from 1 of 1 inputs" in result.err
+    assert "2 papers rejected from 1 of 1 input." in result.err
     assert f"rejected: {bad}:line {12 + 600 * 8 + 7}: expected a lone '·'" in result.err
     assert (
         f"rejected: {bad}:line {12 + 1200 * 8 + 6 + 1}: the paper 'Cut Short' has no abstract"
@@ -238,7 +241,7 @@ def test_a_file_of_unreadable_records_stores_nothing_and_says_so_for_each(tmp_pa
     result = run_ingest(path)
 
     assert result.code == 1
-    assert "50 papers rejected from 1 of 1 inputs" in result.err
+    assert "50 papers rejected from 1 of 1 input." in result.err
     rejected = [line for line in result.err.splitlines() if line.startswith("rejected:")]
     assert rejected[0] == f"rejected: {path}:item 1: expected an object with a 'paper' object"
     assert (

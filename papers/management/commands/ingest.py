@@ -69,7 +69,8 @@ class Command(BaseCommand):
         if rejected:
             failed = sum(1 for report in reports if report.rejected)
             raise CommandError(
-                f"{rejected} papers rejected from {failed} of {len(reports)} inputs."
+                f"{rejected:,} paper{'s' if rejected != 1 else ''} rejected from {failed} of "
+                f"{len(reports)} input{'s' if len(reports) != 1 else ''}."
             )
 
     def _expand(self, inputs: list[str]) -> Iterator[str]:
