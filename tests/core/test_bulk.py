@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from core.bulk import insert_rows_missing
-from newsletter.models import Match
+from core.bulk import column_defaults, insert_rows_missing
+from newsletter.models import Digest, Match
 from newsletter.services.matching import MATCH_COLUMNS
 
 pytestmark = pytest.mark.django_db
@@ -61,11 +61,13 @@ def test_json_text_with_every_character_that_copy_escapes_round_trips(pairs):
 
 def test_rows_land_sorted_by_the_order_given(pairs):
     """On PostgreSQL the rows are inserted in `order_by`'s order, so the rows a digest reads
-    together (one reader's matches) share pages; elsewhere they keep the order given."""
+    together (one reader's matches) share pages; elsewhere they keep the order given. The order
+    of insertion is read from the ids the rows were given, one after the other: where a row
+    lands (its ctid) also depends on the free space that earlier tests' rolled-back rows left."""
     subscriptions, papers = pairs
     rows = [(s.pk, p.pk, "[]", stamp()) for p in reversed(papers) for s in reversed(subscriptions)]
     insert_rows_missing(Match, MATCH_COLUMNS, rows, order_by=("subscription", "paper"))
-    order = "ctid" if connection.vendor == "postgresql" else "rowid"
+    order = "id" if connection.vendor == "postgresql" else "rowid"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT subscription_id, paper_id FROM {Match._meta.db_table} ORDER BY {order}"
@@ -80,3 +82,14 @@ def test_rows_land_sorted_by_the_order_given(pairs):
 def test_no_rows_writes_nothing(pairs):
     insert_rows_missing(Match, MATCH_COLUMNS, iter(()))
     assert not Match.objects.exists()
+
+
+def test_column_defaults_are_the_fields_defaults_as_the_database_takes_them():
+    names, values = column_defaults(Digest, ["subscriber", "period", "next_attempt_at"], connection)
+    defaults = dict(zip(names, values, strict=True))
+    assert "id" not in defaults and "subscriber" not in defaults and "period" not in defaults
+    assert defaults["status"] == "pending" and defaults["attempts"] == 0
+    assert defaults["items"] == "[]" and defaults["claim"] == ""  # JSON as its text
+    assert defaults["sent_at"] is None and defaults["claimed_at"] is None
+    # a callable default (the time now) is called, and adapted for the database
+    assert defaults["created_at"] is not None
