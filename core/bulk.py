@@ -170,6 +170,27 @@ def insert_rows_missing(
         cursor.execute("DROP TABLE paperwire_missing")
 
 
+def column_defaults(
+    model: type[models.Model], given: Sequence[str], connection
+) -> tuple[list[str], list[Any]]:
+    """The names of `model`'s columns that `given` leaves out (its primary key aside), and each
+    one's default as `insert_rows_missing` takes it (JSON as its text, a date or time adapted
+    for the database): what a row needs beside the values a caller has. A field without a
+    default gets None (NULL), as the database would refuse for a NOT NULL column."""
+    names, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.name in given or field.attname in given:
+            continue
+        value = field.get_default()
+        if isinstance(field, models.JSONField):
+            value = None if value is None else json.dumps(value, cls=field.encoder)
+        elif value is not None:
+            value = field.get_db_prep_save(value, connection)
+        names.append(field.name)
+        values.append(value)
+    return names, values
+
+
 def _copy(connection, model, fields, converters, objects) -> None:
     quote = connection.ops.quote_name
     table, pk = model._meta.db_table, model._meta.pk

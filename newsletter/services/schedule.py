@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import QuerySet
 
-from core.bulk import update_many
+from core.bulk import column_defaults, insert_rows_missing, update_many
 from core.lookups import IdsIn
 from newsletter.models import Digest, Subscriber
 
@@ -92,12 +92,21 @@ def digests_schedule(*, now: datetime) -> int:
             send_at, period, next_at = times[key]
             if send_at < due_at:  # the schedule changed after this was computed
                 send_at, period = due_at, period_of(due_at, tz)
-            digests.append(_pending(pk, period, frequency, send_at, now))
-            advanced.append(Subscriber(pk=pk, next_digest_at=next_at))
+            digests.append((pk, period, frequency, send_at))
+            advanced.append(_NextDigest(pk, next_at))
         with transaction.atomic():
-            created += _insert_new(digests)
+            created += _insert_new(digests, now=now)
             update_many(Subscriber, advanced, ["next_digest_at"])
     return created
+
+
+class _NextDigest:
+    """A subscriber's new `next_digest_at`, for `update_many`: lighter than a model instance."""
+
+    __slots__ = ("next_digest_at", "pk")
+
+    def __init__(self, pk: int, next_digest_at: datetime) -> None:
+        self.pk, self.next_digest_at = pk, next_digest_at
 
 
 def digests_create_now(*, subscriber_ids: Iterable[int], now: datetime) -> int:
@@ -107,33 +116,42 @@ def digests_create_now(*, subscriber_ids: Iterable[int], now: datetime) -> int:
     created = 0
     for chunk in _chunks(active):
         created += _insert_new(
-            [
-                _pending(pk, period_of(now, tz), frequency, now, now)
-                for pk, _, frequency, _, _, tz in chunk
-            ]
+            [(pk, period_of(now, tz), frequency, now) for pk, _, frequency, _, _, tz in chunk],
+            now=now,
         )
     return created
 
 
-def _insert_new(digests: list[Digest]) -> int:
-    """Insert the digests whose (subscriber, period) has none yet; how many were new."""
+# A new digest's row: these columns from the schedule, every other one its field's default.
+PENDING_COLUMNS = ("subscriber", "period", "frequency", "scheduled_for", "next_attempt_at",
+                   "created_at")  # fmt: skip
+
+
+def _insert_new(digests: list[tuple[int, date, str, datetime]], *, now: datetime) -> int:
+    """Insert a pending digest, due now, for each (subscriber, period, frequency, send time)
+    whose subscriber has none for that period yet; how many were new. Written as rows, not
+    model instances: a day at a million readers creates 800,000 of them before the first is
+    sent (`bulk_create` took 30 s of every 100,000)."""
     existing = set(
         Digest.objects.filter(
-            IdsIn("subscriber_id", [d.subscriber_id for d in digests]),
-            period__in={d.period for d in digests},
+            IdsIn("subscriber_id", [pk for pk, *_ in digests]),
+            period__in={period for _, period, *_ in digests},
         ).values_list("subscriber_id", "period")
     )
-    new = [d for d in digests if (d.subscriber_id, d.period) not in existing]
+    new = [row for row in digests if (row[0], row[1]) not in existing]
+    if not new:
+        return 0
+    connection = connections[router.db_for_write(Digest)]
+    columns, defaults = column_defaults(Digest, PENDING_COLUMNS, connection)
+    day, moment = connection.ops.adapt_datefield_value, connection.ops.adapt_datetimefield_value
+    stamp = moment(now)
+    rows = (
+        (pk, day(period), frequency, moment(send_at), stamp, stamp, *defaults)
+        for pk, period, frequency, send_at in new
+    )
     # A scheduler running at the same moment may insert the same rows: the constraint wins.
-    Digest.objects.bulk_create(new, ignore_conflicts=True, batch_size=CHUNK)
+    insert_rows_missing(Digest, [*PENDING_COLUMNS, *columns], rows)
     return len(new)
-
-
-def _pending(pk: int, period: date, frequency: str, send_at: datetime, now: datetime) -> Digest:
-    return Digest(
-        subscriber_id=pk, period=period, frequency=frequency, scheduled_for=send_at,
-        next_attempt_at=now,
-    )  # fmt: skip
 
 
 def _schedule_unscheduled(*, now: datetime) -> None:

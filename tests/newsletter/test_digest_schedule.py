@@ -80,6 +80,29 @@ def test_each_due_subscriber_gets_one_pending_digest_per_period(make_subscriber)
 
 
 @pytest.mark.django_db
+def test_a_scheduled_digest_is_the_row_the_model_would_make(make_subscriber):
+    """Digests are written as rows, not model instances: every column the schedule does not set
+    holds the field's default, as `Digest.objects.create` would store it."""
+    now = utc(2026, 11, 23, 9, 30)
+    subscriber = make_subscriber("ada@example.org", "llm", send_hour=8, timezone="Asia/Tokyo",
+                                 frequency="weekly", send_weekday=0)  # fmt: skip
+    Subscriber.objects.filter(pk=subscriber.pk).update(next_digest_at=utc(2026, 11, 22, 23))
+    assert digests_schedule(now=now) == 1
+    scheduled = Digest.objects.get()
+    made = Digest.objects.create(
+        subscriber=make_subscriber("bob@example.org", "llm"), period=scheduled.period,
+        frequency="weekly", scheduled_for=utc(2026, 11, 22, 23), next_attempt_at=now,
+        created_at=now,
+    )  # fmt: skip
+    made.refresh_from_db()
+    skip = {"id", "subscriber"}
+    fields = [f.attname for f in Digest._meta.concrete_fields if f.name not in skip]
+    assert {f: getattr(scheduled, f) for f in fields} == {f: getattr(made, f) for f in fields}
+    assert (scheduled.status, scheduled.items, scheduled.attempts) == ("pending", [], 0)
+    assert scheduled.period.isoformat() == "2026-11-23"  # Monday in Tokyo
+
+
+@pytest.mark.django_db
 def test_after_days_without_beat_one_digest_covers_the_gap(make_subscriber):
     subscriber = make_subscriber("ada@example.org", "llm", send_hour=8, timezone="UTC")
     Subscriber.objects.filter(pk=subscriber.pk).update(next_digest_at=utc(2026, 11, 20, 8))
