@@ -10,11 +10,12 @@ same rows as INSERTs. Objects get their primary keys, as with bulk_create; signa
 are skipped, as with bulk_create.
 """
 
+import contextlib
 import functools
 import itertools
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connections, models, router, transaction
@@ -47,7 +48,12 @@ def insert_many(model: type[models.Model], objects: Sequence[Any]) -> None:
         _copy(connection, model, fields, converters, objects)
         return
     quote = connection.ops.quote_name
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # "?" rather than "%s" when no one records the queries: Django's SQLite cursor rewrites each
+    # "%s" of a statement with a regular expression, and a statement of a thousand rows has tens
+    # of thousands of them (5% of a 100,000-paper ingest); it finds none here and leaves the
+    # statement as it is. A recording cursor (DEBUG, tests) writes the values into "%s" itself.
+    mark = "?" if connection.vendor == "sqlite" and not connection.queries_logged else "%s"
+    row_sql = "(" + ", ".join([mark] * len(fields)) + ")"
     head = (
         f"INSERT INTO {quote(model._meta.db_table)} "
         f"({', '.join(quote(f.column) for f in fields)}) VALUES "
@@ -68,6 +74,30 @@ def insert_many(model: type[models.Model], objects: Sequence[Any]) -> None:
                 if isinstance(obj, models.Model):
                     obj._state.adding = False
                     obj._state.db = connection.alias
+
+
+@contextlib.contextmanager
+def page_cache(megabytes: int, using: str = "default") -> Iterator[None]:
+    """On SQLite, let this connection keep up to `megabytes` of pages while the block runs.
+
+    SQLite's default cache is 2 MB. A transaction that writes a large table with several indexes
+    (an ingest of 100,000 papers: 360 MB) inserts into each index at random places, and with a
+    small cache it evicts, spills and reads the same pages again and again: 128 MB made such an
+    ingest 15% faster end to end. The size goes back to what it was afterwards, so a long-lived
+    web or worker connection does not keep the memory. Elsewhere, nothing changes."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def update_many(

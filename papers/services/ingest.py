@@ -29,7 +29,7 @@ from typing import BinaryIO
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from core.bulk import insert_many
+from core.bulk import insert_many, page_cache
 from core.kinds import SourceKind
 from papers import readers
 from papers.models import (
@@ -44,6 +44,8 @@ from papers.signals import papers_ingested
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000
+# SQLite's page cache for the ingest's one transaction (core.bulk.page_cache).
+INGEST_CACHE_MB = 128
 # What an ingest reads of an existing paper and may write back (curation flags are never touched).
 MERGED_FIELDS = (
     "title", "title_key", "title_tex", "abstract", "abstract_tex", "arxiv_id", "arxiv_version", "authors", "author_count",
@@ -115,7 +117,7 @@ def source_ingest(
 
     try:
         report.format = kind = SourceKind(kind) if kind else readers.detect(_peek(stream))
-        with transaction.atomic():
+        with page_cache(INGEST_CACHE_MB), transaction.atomic():
             upsert = _Upsert(kind, report)
             for batch in _batches(counted(readers.read(kind, stream, year=year)), BATCH_SIZE):
                 upsert(batch)
@@ -206,8 +208,11 @@ NEW_PAPER_CONSTANTS = {
     for name, default in NEW_PAPER_DEFAULTS.items()
     if isinstance(value := default(), str | int | bool | type(None))
 }
+# A callable default (list, timezone.now) is called as it is, without `get_default`'s layers.
 NEW_PAPER_CALLED = {
-    name: default for name, default in NEW_PAPER_DEFAULTS.items() if name not in NEW_PAPER_CONSTANTS
+    field.attname: field.default if callable(field.default) else field.get_default
+    for field in Paper._meta.concrete_fields
+    if not field.primary_key and field.attname not in NEW_PAPER_CONSTANTS
 }
 
 

@@ -4,11 +4,13 @@ import json
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.bulk import column_defaults, insert_rows_missing
+from core.bulk import column_defaults, insert_many, insert_rows_missing, page_cache
 from newsletter.models import Digest, Match
 from newsletter.services.matching import MATCH_COLUMNS
+from papers.models import Paper
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +95,38 @@ def test_column_defaults_are_the_fields_defaults_as_the_database_takes_them():
     assert defaults["sent_at"] is None and defaults["claimed_at"] is None
     # a callable default (the time now) is called, and adapted for the database
     assert defaults["created_at"] is not None
+
+
+def _papers(n: int, prefix: str) -> list[Paper]:
+    return [Paper(title=f"{prefix} {i}", title_key=f"{prefix} {i}", abstract="a") for i in range(n)]
+
+
+@pytest.mark.parametrize("recorded", [False, True], ids=["plain", "recorded"])
+def test_insert_many_sets_every_pk_whether_or_not_queries_are_recorded(recorded):
+    papers = _papers(2500, f"insert {recorded}")  # more rows than one SQLite statement takes
+    if recorded:
+        with CaptureQueriesContext(connection) as queries:
+            insert_many(Paper, papers)
+        assert "insert True 0" in queries[0]["sql"]  # the values written in, as DEBUG shows
+    else:
+        insert_many(Paper, papers)
+    stored = dict(Paper.objects.filter(pk__in=[p.pk for p in papers]).values_list("pk", "title"))
+    assert stored == {p.pk: p.title for p in papers}
+    assert all(p._state.adding is False for p in papers)
+
+
+def cache_size() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="a page cache of SQLite's own")
+def test_page_cache_is_larger_inside_and_what_it_was_after_even_on_error():
+    before = cache_size()
+    with page_cache(64):
+        assert cache_size() == -64 * 1024
+    assert cache_size() == before
+    with pytest.raises(ZeroDivisionError), page_cache(32):
+        raise ZeroDivisionError
+    assert cache_size() == before
