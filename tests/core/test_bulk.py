@@ -107,7 +107,8 @@ def test_insert_many_sets_every_pk_whether_or_not_queries_are_recorded(recorded)
     if recorded:
         with CaptureQueriesContext(connection) as queries:
             insert_many(Paper, papers)
-        assert "insert True 0" in queries[0]["sql"]  # the values written in, as DEBUG shows
+        if connection.vendor == "sqlite":  # PostgreSQL sends them with COPY
+            assert "insert True 0" in queries[0]["sql"]  # the values written in, as DEBUG shows
     else:
         insert_many(Paper, papers)
     stored = dict(Paper.objects.filter(pk__in=[p.pk for p in papers]).values_list("pk", "title"))
