@@ -82,8 +82,8 @@ def page_cache(megabytes: int, using: str = "default") -> Iterator[None]:
 
     SQLite's default cache is 2 MB. A transaction that writes a large table with several indexes
     (an ingest of 100,000 papers: 360 MB) inserts into each index at random places, and with a
-    small cache it evicts, spills and reads the same pages again and again: 128 MB made such an
-    ingest 15% faster end to end. The size goes back to what it was afterwards, so a long-lived
+    small cache it evicts, spills and reads the same pages again and again (benchmarks/README.md,
+    "ingest", has what a larger cache measured). The size goes back afterwards, so a long-lived
     web or worker connection does not keep the memory. Elsewhere, nothing changes."""
     connection = connections[using]
     if connection.vendor != "sqlite":
