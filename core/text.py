@@ -135,7 +135,9 @@ def analyze(text: str) -> Analysis:
     previous_number = ""
     text = text or ""
     if not text.isascii():  # compatibility forms first: "¼" reads as "1", "4"
-        text = unicodedata.normalize("NFKC", text)
+        # The one mark that case folding makes a letter (the iota subscript, U+037A once
+        # normalized) is read as that letter, as `fold` would read it.
+        text = unicodedata.normalize("NFKC", text).replace("\u0345", "\u03b9")
     add, stem = run.append, term
     for chunk in CHUNK_RE.findall(text):
         if chunk.isalnum():  # most chunks: one word, nothing to split or strip
