@@ -29,7 +29,7 @@ from typing import BinaryIO
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from core.bulk import insert_many, page_cache
+from core.bulk import collector_paused, insert_many, page_cache
 from core.kinds import SourceKind
 from papers import readers
 from papers.models import (
@@ -117,7 +117,7 @@ def source_ingest(
 
     try:
         report.format = kind = SourceKind(kind) if kind else readers.detect(_peek(stream))
-        with page_cache(INGEST_CACHE_MB), transaction.atomic():
+        with collector_paused(), page_cache(INGEST_CACHE_MB), transaction.atomic():
             upsert = _Upsert(kind, report)
             for batch in _batches(counted(readers.read(kind, stream, year=year)), BATCH_SIZE):
                 upsert(batch)

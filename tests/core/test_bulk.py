@@ -1,5 +1,6 @@
 """core.bulk's row writer: what matching stores a day's matches with, on both databases."""
 
+import gc
 import json
 
 import pytest
@@ -7,7 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.bulk import column_defaults, insert_many, insert_rows_missing, page_cache
+from core.bulk import (
+    collector_paused,
+    column_defaults,
+    insert_many,
+    insert_rows_missing,
+    page_cache,
+)
 from newsletter.models import Digest, Match
 from newsletter.services.matching import MATCH_COLUMNS
 from papers.models import Paper
@@ -131,3 +138,23 @@ def test_page_cache_is_larger_inside_and_what_it_was_after_even_on_error():
     with pytest.raises(ZeroDivisionError), page_cache(32):
         raise ZeroDivisionError
     assert cache_size() == before
+
+
+def test_the_collector_is_held_off_inside_and_put_back_after_even_on_error():
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), collector_paused():
+        raise ZeroDivisionError
+    assert gc.isenabled()
+
+
+def test_a_collector_that_was_off_stays_off():
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -1,3 +1,4 @@
+import gc
 import io
 from datetime import date
 
@@ -252,3 +253,19 @@ def test_a_large_file_is_written_in_batches_not_row_by_row():
     assert report.unchanged == 3000
     # Found by id, nothing left to look up by title; nothing to write but the run.
     assert len([q for q in again if q["sql"].startswith('SELECT "papers_paper"')]) == 3
+
+
+def test_the_collector_rests_while_papers_are_written_and_is_back_after(ingest_bytes):
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "papers_paper"'):
+            seen.append(gc.isenabled())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        report = ingest_bytes(dump())
+    assert report.new == 2 and seen == [False]
+    assert gc.isenabled()
+    broken = ingest_bytes(b"new\n\nnot a dump at all\n")  # rejected whole
+    assert broken.error and gc.isenabled()
