@@ -31,8 +31,10 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from core.lookups import IdsIn
+from core.rows import RawRows
 from newsletter.content import (
     ALSO_TRENDING,
+    PAPER_FIELDS,
     RECOMMENDED,
     Card,
     Content,
@@ -373,9 +375,9 @@ def _corpus_row(since: datetime):
     )  # fmt: skip
 
 
-# Per process, the cards last made, by paper, with the row each was made from: the next batches
+# Per process, the cards last made, by paper, with the raw row each was made from: the next batches
 # read most of the same papers, and a card is made again only when its row changed.
-_KNOWN_CARDS: dict[int, tuple[list, Card]] = {}
+_KNOWN_CARDS: dict[int, tuple[tuple, Card]] = {}
 KNOWN_CARDS_MAX = 20_000
 
 
@@ -405,12 +407,19 @@ def _cards_and_scores(paper_ids: set[int], now: datetime):
     known = _KNOWN_CARDS
     if len(known) > KNOWN_CARDS_MAX:
         known.clear()
-    for *fields, baseline in papers:
-        found = known.get(fields[0])
+    # The rows as the driver gives them: only a new or changed one is converted (its dates
+    # parsed, its authors decoded) and made a card.
+    rows = RawRows(papers)
+    last = len(PAPER_FIELDS)  # the baseline's column, after the card's
+    for raw in rows:
+        fields = raw[:last]
+        found = known.get(raw[0])
         if found is not None and found[0] == fields:  # the same row as last time: its card
             card = found[1]
+            baseline = rows.column(raw, last)
         else:
-            card = Card.of(PaperRow(*fields))
+            *converted, baseline = rows.convert(raw)
+            card = Card.of(PaperRow(*converted))
             known[card.id] = (fields, card)
         cards[card.id] = card
         scores[card.id] = trending_score(
