@@ -129,14 +129,22 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+SQLITE_PAGE_SIZE = 16384  # bytes, for a database the site creates (SQLite's default is 4096)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share the file: WAL lets readers run beside the writer, IMMEDIATE
     # transactions take the write lock up front instead of failing half-way with "locked".
+    # A new database gets 16 KB pages (an existing one keeps its own; docs/OPERATIONS.md says how
+    # to convert one): a paper's row, with its abstract, is about 2 KB, and 4 KB pages held one
+    # or two of them, so 100,000 papers took 365 MB instead of 265 MB, and an ingest wrote (and
+    # WAL-checkpointed) the difference twice (benchmarks/README.md, "ingest").
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": (
+            f"PRAGMA page_size={SQLITE_PAGE_SIZE}; PRAGMA journal_mode=WAL; "
+            "PRAGMA synchronous=NORMAL;"
+        ),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

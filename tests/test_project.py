@@ -81,6 +81,31 @@ def test_the_embedded_defaults_need_no_service(tmp_path):
     assert folder == str(tmp_path / "broker")
 
 
+SQLITE_PAGES = (
+    "[[c.execute(p).fetchone()[0] for p in ('PRAGMA page_size', 'PRAGMA journal_mode')]"
+    " for c in [__import__('django.db').db.connection.cursor()]][0]"
+)
+
+
+@pytest.mark.process
+def test_a_new_sqlite_database_has_16_kb_pages_and_an_old_one_keeps_its_own(tmp_path):
+    import sqlite3
+
+    env = {"DEBUG": "1", "PAPERWIRE_VAR_DIR": str(tmp_path)}
+    fresh = settings_in({**env, "DATABASE_URL": f"sqlite:///{tmp_path}/new.sqlite3"}, SQLITE_PAGES)
+    assert fresh.returncode == 0, fresh.stderr
+    assert json.loads(fresh.stdout) == [16384, "wal"]
+    old = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old) as made_before:  # SQLite's default pages, with a row in it
+        made_before.execute("CREATE TABLE kept (id integer primary key, text text)")
+        made_before.execute("INSERT INTO kept (text) VALUES ('still here')")
+    kept = settings_in({**env, "DATABASE_URL": f"sqlite:///{old}"}, SQLITE_PAGES)
+    assert kept.returncode == 0, kept.stderr
+    assert json.loads(kept.stdout) == [4096, "wal"]
+    with sqlite3.connect(old) as after:
+        assert after.execute("SELECT text FROM kept").fetchall() == [("still here",)]
+
+
 @pytest.mark.process
 def test_production_without_a_secret_key_refuses_to_start():
     result = settings_in({}, "settings.SECRET_KEY")
