@@ -26,6 +26,9 @@ DATE_RE = re.compile(
     r"(?P<month>[A-Za-z]{3,4})\.? (?P<day>\d{1,2})(?:, (?P<year>\d{4}))?"
     r"(?: (?P<upvotes>\d[\d,]*|\d+(?:\.\d+)?k))?"
 )
+# What a date line with its year has, in bytes: ", " then a digit, in ASCII or the first byte of
+# a UTF-8 sequence (DATE_RE's \d takes any script's digits).
+YEAR_HINT = re.compile(rb", [0-9\xc2-\xf4]")
 AUTHORS_RE = re.compile(r"•\s*(?P<count>\d[\d,]*)\s+authors?", re.IGNORECASE)
 ORG_HANDLE_MAX, ORG_NAME_MAX = dict(SHORT_FIELDS)["org_handle"], dict(SHORT_FIELDS)["org_name"]
 # How far into the file the header may end; a longer preamble is not a dump.
@@ -47,26 +50,34 @@ def read(stream: BinaryIO, *, year: int | None = None) -> Iterator[PaperRecord |
 def _lines(stream: BinaryIO) -> Iterator[tuple[int, str]]:
     """Non-blank lines, stripped, with their line numbers; rejects text that is not UTF-8."""
     for number, raw in enumerate(stream, start=1):
+        if raw.isspace():  # a blank line in ASCII (a third of a dump's lines): nothing to decode
+            continue
         if b"\x00" in raw:
             raise ReaderError("binary data (a NUL byte), not a text dump", line=number)
         try:
-            # A byte-order mark on a line of its own is a blank line, not a paper's title.
-            text = raw.decode("utf-8").strip().lstrip("\ufeff").strip()
+            text = raw.decode("utf-8").strip()
         except UnicodeDecodeError as exc:
             raise ReaderError(
                 f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
                 "save the page as UTF-8",
                 line=number,
             ) from None
+        if text.startswith("\ufeff"):
+            # A byte-order mark on a line of its own is a blank line, not a paper's title.
+            text = text.lstrip("\ufeff").strip()
         if text:
             yield number, text
 
 
 def _capture_year(stream: BinaryIO, *, fallback: int | None) -> int:
+    """The year after the latest year a date line spells out (a dump's dates mostly leave it
+    out). Only a line with ", " before a digit can spell one out: the others are not decoded."""
     explicit = [
         int(match.group("year"))
         for raw in stream
-        if (match := DATE_RE.fullmatch(raw.decode("utf-8", "replace").strip())) and match["year"]
+        if YEAR_HINT.search(raw)
+        and (match := DATE_RE.fullmatch(raw.decode("utf-8", "replace").strip()))
+        and match["year"]
     ]
     if explicit:
         return max(explicit) + 1

@@ -81,6 +81,30 @@ def test_a_date_with_and_without_its_year_is_the_same_day():
     assert with_year[0].published_on == without[0].published_on == date(2025, 8, 21)
 
 
+@pytest.mark.parametrize(
+    ("date_line", "capture_year"),
+    [
+        ("Jan 2, 2024", 2025),
+        ("\u2003Jan 2, 2030 4\u00a0", 2031),  # framed by Unicode spaces, with upvotes
+        ("Jan 2, \u0662\u0660\u0662\u0663", 2024),  # a year in Arabic-Indic digits
+        ("Jan 2, 2024, 2025", None),  # not a date line: no year from it
+        ("In 2023, 2024 was", None),
+    ],
+)
+def test_the_capture_year_comes_from_any_date_line_that_spells_one_out(date_line, capture_year):
+    text = dump(
+        "A Paper\n\nAbstract, 2040 words.\n\n  • 2 authors\n·\nMay 3", f"Old\n\n{date_line}"
+    )
+    records = read_text(text, year=1990)
+    assert records[0].published_on == date(capture_year or 1990, 5, 3)
+
+
+def test_blank_lines_of_any_white_space_and_a_lone_byte_order_mark_are_skipped():
+    text = dump("A Paper\n \t\r\n\ufeff\n\u00a0\n\x0b\x0c\nAbstract.", page_date="Dec 12, 2024")
+    [record] = read_text(text)
+    assert (record.title, record.abstract) == ("A Paper", "Abstract.")
+
+
 def test_a_page_without_any_year_falls_back_to_the_operators_year():
     records = read_text(dump("A Paper\n\nAbstract.\n\n  • 2 authors\n·\nMay 3 7"), year=2021)
     assert records[0].published_on == date(2021, 5, 3)
