@@ -158,3 +158,16 @@ def test_a_collector_that_was_off_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_an_objects_values_are_read_in_order_and_only_those_that_need_it_converted():
+    from types import SimpleNamespace
+
+    from core.bulk import _same, _values_getter
+
+    obj = SimpleNamespace(a=1, b=[2], c="three")
+    assert _values_getter(["a"], [_same])(obj) == (1,)
+    assert tuple(_values_getter(["c", "a"], [_same, _same])(obj)) == ("three", 1)
+    assert list(_values_getter(["a", "b", "c"], [_same, json.dumps, str.upper])(obj)) == [
+        1, "[2]", "THREE",
+    ]  # fmt: skip

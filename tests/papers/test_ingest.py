@@ -259,13 +259,13 @@ def test_the_collector_rests_while_papers_are_written_and_is_back_after(ingest_b
     seen = []
 
     def watch(execute, sql, params, many, context):
-        if sql.startswith('INSERT INTO "papers_paper"'):
+        if "papers_paper" in sql:  # the lookups and the writes (COPY's ids on PostgreSQL)
             seen.append(gc.isenabled())
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(watch):
         report = ingest_bytes(dump())
-    assert report.new == 2 and seen == [False]
+    assert report.new == 2 and seen and not any(seen)
     assert gc.isenabled()
     broken = ingest_bytes(b"new\n\nnot a dump at all\n")  # rejected whole
     assert broken.error and gc.isenabled()
