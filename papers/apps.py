@@ -9,15 +9,17 @@ class PapersConfig(AppConfig):
     verbose_name = "Papers"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_migrate, post_save
 
         from core.text import use_acronym_oracle
         from papers import acronyms
         from papers.models import Paper
         from papers.search import index_saved_paper
+        from papers.search.index import keep_delete_trigger
         from papers.signals import papers_ingested
 
         post_save.connect(index_saved_paper, sender=Paper, dispatch_uid="papers.search.saved")
+        post_migrate.connect(keep_delete_trigger, sender=self, dispatch_uid="papers.search.trigger")
         papers_ingested.connect(index_ingested_papers, dispatch_uid="papers.search.ingested")
         # A rule's lowercase "tts" is read as the papers write it (papers/acronyms.py).
         use_acronym_oracle(acronyms.written_as_acronym)

@@ -24,7 +24,7 @@ catches up by hand, and `setup` runs it.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -237,6 +237,40 @@ def _write_sqlite(cursor, shown: list[Entry], featured, hidden) -> None:
     for table, rows in (("papers_search", gone), ("papers_search_names", gone + nameless)):
         if rows:
             cursor.executemany(f"DELETE FROM {table} WHERE rowid = %s", rows)
+
+
+# On SQLite, a deleted paper's entries go with it. Django rebuilds a SQLite table to alter it
+# (create, copy, drop, rename), which drops the table's triggers: the migration that added
+# `similar` to papers_paper dropped this one, and deleted papers' entries stayed in the index
+# (a search counted them, and its pages skipped them). So it is put back after every migrate.
+SQLITE_DELETE_TRIGGER = (
+    "CREATE TRIGGER papers_search_delete AFTER DELETE ON papers_paper BEGIN "
+    "DELETE FROM papers_search WHERE rowid = old.id; "
+    "DELETE FROM papers_search_names WHERE rowid = old.id; END"
+)
+
+
+def keep_delete_trigger(sender, using: str = "default", **kwargs) -> None:
+    """post_migrate: on SQLite, the trigger that removes a deleted paper's search entries exists,
+    and entries left by papers deleted while it did not are removed."""
+    database = connections[using]
+    if database.vendor != "sqlite":
+        return  # PostgreSQL's entries are rows with a cascading foreign key
+    with database.cursor() as cursor:
+        tables = set(database.introspection.table_names(cursor))
+        if not {"papers_paper", "papers_search", "papers_search_names"} <= tables:
+            return  # migrated back to before the index
+        cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'papers_search_delete'"
+        )
+        if cursor.fetchone():
+            return
+        with transaction.atomic(using=using):
+            cursor.execute(SQLITE_DELETE_TRIGGER)
+            for table in ("papers_search", "papers_search_names"):
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE rowid NOT IN (SELECT id FROM papers_paper)"
+                )
 
 
 def index_saved_paper(sender, instance: Paper, raw: bool = False, **kwargs) -> None:

@@ -331,3 +331,40 @@ def test_a_search_counts_and_shows_its_best_thousand(client, monkeypatch):
     assert search_papers("quantization").count() == 40 and search_papers("quantization").more
     monkeypatch.setattr(search, "RESULTS_MAX", 45)
     assert search_papers("quantization").count() == 45 and not search_papers("quantization").more
+
+
+def test_a_deleted_paper_leaves_the_index_and_is_neither_found_nor_counted():
+    kept = paper("Speculative decoding kept")
+    one = paper("Speculative decoding deleted alone")
+    paper("Speculative decoding deleted with a queryset")
+    one.delete()
+    Paper.objects.filter(title__endswith="queryset").delete()
+    results = search_papers("speculative decoding")
+    assert results.count() == 1 and found("speculative decoding") == [kept.title]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the FTS5 index and its trigger are SQLite's"
+)
+def test_migrate_puts_back_the_trigger_a_table_rebuild_drops_and_clears_what_it_left():
+    from django.apps import apps
+
+    from papers.search.index import keep_delete_trigger
+
+    def trigger() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'papers_search_delete'")
+            return cursor.fetchone() is not None
+
+    assert trigger()  # the test database was migrated
+    gone = paper("Quantization of a paper deleted while the trigger was missing")
+    kept = paper("Quantization kept")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER papers_search_delete")  # as a rebuild of papers_paper does
+    gone.delete()
+    assert search_papers("quantization").count() == 2  # its entry stayed
+    keep_delete_trigger(apps.get_app_config("papers"), using="default")
+    assert trigger()
+    assert search_papers("quantization").count() == 1 and found("quantization") == [kept.title]
+    keep_delete_trigger(apps.get_app_config("papers"), using="default")  # again: nothing to do
+    assert search_papers("quantization").count() == 1
