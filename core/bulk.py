@@ -164,6 +164,8 @@ def update_many(
         return
     fields = [model._meta.get_field(name) for name in names]
     converters = [_converter(field, connection) for field in fields]
+    # the row's values: its pk, then the fields', converted where a field needs it
+    values = _values_getter(["pk", *(f.attname for f in fields)], [_same, *converters])
     quote = connection.ops.quote_name
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
     columns = ", ".join(["pk", *(quote(f.column) for f in fields)])
@@ -181,11 +183,7 @@ def update_many(
             chunk = objects[start : start + rows_per_statement]
             params = []
             for obj in chunk:
-                params.append(obj.pk)
-                params.extend(
-                    convert(getattr(obj, f.attname))
-                    for f, convert in zip(fields, converters, strict=True)
-                )
+                params.extend(values(obj))
             cursor.execute(
                 f"WITH v({columns}) AS (VALUES {', '.join([row_sql] * len(chunk))}) "
                 f"UPDATE {table} SET {sets} FROM v WHERE {table}.{pk} = v.pk",
