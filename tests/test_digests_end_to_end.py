@@ -16,7 +16,7 @@ from django.utils.html import escape
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from newsletter.emails import period_label
-from newsletter.models import Digest, Subscriber, Subscription
+from newsletter.models import Digest, Match, Subscriber, Subscription
 from newsletter.selectors import digest_counts
 from papers.models import Paper
 from papers.services import source_ingest
@@ -123,6 +123,17 @@ def test_every_subscriber_receives_exactly_one_correct_digest(redis_url, shared,
     assert digests["nothing@example.org"][0].reason == "No new papers matched your topics."
     followers = {e for e, _, _ in FOLLOWERS} - {"nothing@example.org"}
     outcomes = {e: [(d.period, d.status, d.reason) for d in ds] for e, ds in digests.items()}
+    outcomes["new papers' matches"] = sorted(  # what the second period had to offer
+        Match.objects.filter(paper__title__in=NEW_PAPERS.values()).values_list(
+            "subscription__subscriber__email", "paper_id", "paper__hidden", "created_at"
+        )
+    )
+    outcomes["new papers"] = list(
+        Paper.objects.filter(title__in=NEW_PAPERS.values()).values_list(
+            "pk", "title", "text_changed_at", "match_state__matched_at"
+        )
+    )
+    outcomes["papers sent"] = {e: [d.paper_ids for d in ds] for e, ds in digests.items()}
     assert {e for e, ds in digests.items() if [d.status for d in ds] == ["sent", "sent"]} == (
         followers
     ), f"{outcomes}; log:\n{log.read_text()[-4000:]}"
