@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from core.query import document
 from newsletter.models import Match, PaperMatchState, Subscriber, Subscription, Topic
@@ -174,3 +175,42 @@ def test_matching_in_shards_of_rules_finds_the_same_matches(
                                f"{paper.organization.name if paper.organization else ''}")  # fmt: skip
             assert query.matches(doc) == (paper.title in titles), (subscription.rule, paper.title)
     assert not papers_unmatched().exists()
+
+
+def test_match_rows_carry_no_key_constraints_yet_go_with_their_paper_and_subscription():
+    """The match table has no foreign key constraints in the database (the checks of millions of
+    rows a day cost more than the insert, at COMMIT); Django still deletes a deleted paper's and a
+    deleted subscription's matches, and a row whose subscription went while it was being matched
+    is stored without failing the whole insert, and read by nobody."""
+    from django.db import connection
+
+    from core.bulk import insert_rows_missing
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Match._meta.db_table)
+    assert not [name for name, c in constraints.items() if c["foreign_key"]]
+    assert any(c["unique"] and c["columns"] == ["subscription_id", "paper_id"]
+               for c in constraints.values())  # fmt: skip
+
+    kept, dropped = subscribe("decoding"), subscribe("decoding", email="b@example.org")
+    papers = [
+        Paper.objects.create(title=f"Speculative decoding {n}", title_key=f"sd{n}",
+                             listed_on=date.today())
+        for n in range(3)
+    ]  # fmt: skip
+    matches_update()
+    assert Match.objects.count() == 6
+    gone = dropped.pk  # a shard read it just before it was deleted: its row is still written
+    papers[0].delete()
+    dropped.delete()
+    assert sorted(Match.objects.values_list("subscription_id", "paper_id")) == [
+        (kept.pk, papers[1].pk), (kept.pk, papers[2].pk)
+    ]  # fmt: skip
+
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    insert_rows_missing(
+        Match, ["subscription", "paper", "terms", "created_at"],
+        [(gone, papers[1].pk, '["decoding"]', stamp)],
+    )  # fmt: skip
+    assert Match.objects.filter(subscription_id=gone).count() == 1
+    assert not Match.objects.filter(subscription__subscriber__email="b@example.org").exists()
