@@ -567,9 +567,14 @@ def one_day(args, workers: Workers, outbox: Path, sent_ids: Counter, days_back: 
         if time.monotonic() - last_call > 20:  # beat's part: the next tick
             app.send_task("newsletter.tasks.send_due_digests")
             last_call = time.monotonic()
+        # The open digests first: their index answers at once, while the readers still due are
+        # a scan of every subscriber (0.3-0.6 s at a million, twice a second, on the cores the
+        # day is measured on); it runs only once no digest is open.
         return (
-            not Subscriber.objects.filter(status="active", next_digest_at__lte=send_start).exists()
-            and not open_digests.exists()
+            not open_digests.exists()
+            and not Subscriber.objects.filter(
+                status="active", next_digest_at__lte=send_start
+            ).exists()
         )
 
     wait("send digests", sent_all)
