@@ -32,6 +32,14 @@ class IdsIn(In):
                 raise TypeError(f"IdsIn takes integer ids, not {type(value).__name__}: {value!r}")
         return list(dict.fromkeys(ids))  # in order, once each
 
+    def as_sql(self, compiler, connection) -> tuple[str, tuple]:
+        if connection.vendor != "postgresql":
+            return super().as_sql(compiler, connection)
+        if not self.rhs:
+            raise EmptyResultSet
+        lhs_sql, params = self.process_lhs(compiler, connection)
+        return f"{lhs_sql} = ANY(%s::bigint[])", (*params, self.rhs)
+
     def process_rhs(self, compiler, connection) -> tuple[str, list[int]]:
         if not self.rhs:
             raise EmptyResultSet

@@ -171,3 +171,42 @@ def test_an_objects_values_are_read_in_order_and_only_those_that_need_it_convert
     assert list(_values_getter(["a", "b", "c"], [_same, json.dumps, str.upper])(obj)) == [
         1, "[2]", "THREE",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("count", [1, 3, 1200])
+def test_update_many_writes_each_rows_own_values_in_one_statement(make_subscriber, count):
+    from datetime import date, timedelta
+
+    from core.bulk import update_many
+
+    reader = make_subscriber("bulk@example.org", "rule")
+    now = timezone.now().replace(microsecond=0)
+    digests = Digest.objects.bulk_create(
+        Digest(subscriber=reader, period=date(2026, 1, 1) + timedelta(days=n), frequency="daily",
+               scheduled_for=now, next_attempt_at=now)
+        for n in range(count)
+    )  # fmt: skip
+    untouched = Digest.objects.create(
+        subscriber=reader, period=date(2030, 1, 1), frequency="daily", scheduled_for=now,
+        next_attempt_at=now, subject="kept",
+    )  # fmt: skip
+    odd = ["{", "}", ",", "NULL", "null", *ODD_TERMS]
+    for n, digest in enumerate(digests):
+        digest.status = ["sent", "empty", "failed"][n % 3]
+        digest.reason = odd[n % len(odd)]
+        digest.subject = f"Subject {n} ‘quoted’ {odd[(n + 1) % len(odd)]}"
+        digest.items = [[n, "title", odd[n % len(odd)]]] if n % 2 else []
+        digest.more = {"a": odd[(n + 2) % len(odd)], "n": n}
+        digest.total = n
+        digest.sent_at = None if n % 2 else now - timedelta(minutes=n)
+        digest.next_attempt_at = now + timedelta(seconds=n)
+    names = ["status", "reason", "subject", "items", "more", "total", "sent_at", "next_attempt_at"]
+    with CaptureQueriesContext(connection) as queries:
+        update_many(Digest, digests, names)
+    if connection.vendor == "postgresql":
+        assert len(queries) == 1
+    stored = {d.pk: d for d in Digest.objects.filter(pk__in=[d.pk for d in digests])}
+    for digest in digests:
+        got = stored[digest.pk]
+        assert [getattr(got, name) for name in names] == [getattr(digest, name) for name in names]
+    assert Digest.objects.get(pk=untouched.pk).subject == "kept"

@@ -47,11 +47,29 @@ def test_the_same_rows_as_in(people, seed):
     assert {s.pk for s in either} == {ids[0], people[0].pk} - {max(pks) + 1000}
 
 
-def test_the_same_sql_as_in():
+def test_the_same_sql_as_in_or_one_array_on_postgresql():
     ids = list(range(1, 1001))
     sql, params = Subscriber.objects.filter(IdsIn("pk", ids)).query.sql_with_params()
     django_sql, django_params = Subscriber.objects.filter(pk__in=ids).query.sql_with_params()
-    assert (sql, params) == (django_sql, django_params)
+    if connection.vendor != "postgresql":
+        assert (sql, params) == (django_sql, django_params)
+        return
+    # one parameter, the ids in order: the statement is as long for 1,000 ids as for one
+    assert '"newsletter_subscriber"."id" = ANY(%s::bigint[])' in sql
+    assert params == (ids,)
+    short, _ = Subscriber.objects.filter(IdsIn("pk", [1])).query.sql_with_params()
+    assert short == sql
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan of ANY")
+def test_postgresql_plans_the_array_as_it_plans_the_in_list(people):
+    ids = [s.pk for s in people[:20]]
+    explained = [
+        Subscriber.objects.filter(lookup).explain() for lookup in (IdsIn("pk", ids), Q(pk__in=ids))
+    ]
+    assert [plan.split("(")[0] for plan in explained[0].splitlines()] == [
+        plan.split("(")[0] for plan in explained[1].splitlines()
+    ]
 
 
 def test_an_empty_list_matches_nothing_without_a_query(people):
