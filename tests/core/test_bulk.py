@@ -2,6 +2,7 @@
 
 import gc
 import json
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -14,6 +15,7 @@ from core.bulk import (
     insert_many,
     insert_rows_missing,
     page_cache,
+    update_many,
 )
 from newsletter.models import Digest, Match
 from newsletter.services.matching import MATCH_COLUMNS
@@ -175,10 +177,6 @@ def test_an_objects_values_are_read_in_order_and_only_those_that_need_it_convert
 
 @pytest.mark.parametrize("count", [1, 3, 1200])
 def test_update_many_writes_each_rows_own_values_in_one_statement(make_subscriber, count):
-    from datetime import date, timedelta
-
-    from core.bulk import update_many
-
     reader = make_subscriber("bulk@example.org", "rule")
     now = timezone.now().replace(microsecond=0)
     digests = Digest.objects.bulk_create(

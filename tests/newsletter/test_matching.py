@@ -3,8 +3,10 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from core.bulk import insert_rows_missing
 from core.query import document
 from newsletter.models import Match, PaperMatchState, Subscriber, Subscription, Topic
 from newsletter.selectors import papers_unmatched
@@ -182,10 +184,6 @@ def test_match_rows_carry_no_key_constraints_yet_go_with_their_paper_and_subscri
     rows a day cost more than the insert, at COMMIT); Django still deletes a deleted paper's and a
     deleted subscription's matches, and a row whose subscription went while it was being matched
     is stored without failing the whole insert, and read by nobody."""
-    from django.db import connection
-
-    from core.bulk import insert_rows_missing
-
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, Match._meta.db_table)
     assert not [name for name, c in constraints.items() if c["foreign_key"]]
