@@ -10,13 +10,14 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.html import escape
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from newsletter.emails import period_label
-from newsletter.models import Digest, Match, Subscriber, Subscription
+from newsletter.models import Digest, Match, PaperMatchState, Subscriber, Subscription
 from newsletter.selectors import digest_counts
 from papers.models import Paper
 from papers.services import source_ingest
@@ -76,11 +77,21 @@ def settled(periods: int) -> bool:
 
 
 def next_period() -> None:
-    """Yesterday's digests went out; new papers came in; today's send time has come."""
-    for title in NEW_PAPERS.values():
-        Paper.objects.create(title=title, title_key=title.lower(), upvotes=5,
-                             listed_on=timezone.now().date())  # fmt: skip
-    Digest.objects.update(period=F("period") - timedelta(days=1))
+    """Yesterday's digests went out; new papers came in and beat's ticks matched them; today's
+    send time has come.
+
+    The papers are matched before the readers fall due, as a day's fetch comes hours before its
+    digests: a tick matches what is new, then schedules who is due, so papers written between
+    the two (here, a few milliseconds apart) would wait for the next digest, as they should."""
+    with transaction.atomic():
+        new = [
+            Paper.objects.create(title=title, title_key=title.lower(), upvotes=5,
+                                 listed_on=timezone.now().date())
+            for title in NEW_PAPERS.values()
+        ]  # fmt: skip
+        Digest.objects.update(period=F("period") - timedelta(days=1))
+    matched = PaperMatchState.objects.filter(paper__in=new)
+    assert wait_until(lambda: matched.count() == len(new), timeout=60), "new papers unmatched"
     Subscriber.objects.filter(status="active").update(
         next_digest_at=timezone.now() - timedelta(minutes=1)
     )
