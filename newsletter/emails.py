@@ -239,12 +239,26 @@ def _css() -> str:
     return render_to_string("emails/digest.css")
 
 
+def ascii_html(html: str) -> str:
+    """HTML in ASCII alone, every other character written as a character reference (`&#128077;`
+    for 👍): what a reader's mail client shows is the same, and a digest's parts join, and are
+    encoded for the wire, as the one-byte strings that Python keeps ASCII in (a single emoji makes
+    a string four bytes a character). The digest's markup holds no other character where a
+    reference would not be read (in a <style> or a <script>): its CSS and its markup are ASCII."""
+    return html.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+def _inline(fragment: str) -> str:
+    """A part of the digest with its CSS inlined, in ASCII (`ascii_html`)."""
+    return ascii_html(INLINER.inline_fragment(fragment, _css()))
+
+
 @functools.lru_cache(maxsize=CARDS_CACHED)
 def _card(card: Card, url: str) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
     """A paper's card as (HTML with its CSS inlined, plain text), each cut where a reader's
     own parts go: (before the terms, between the terms and the 👍 / 👎 links, after them)."""
     context = {"card": card, "url": url}
-    html = INLINER.inline_fragment(render_to_string("emails/_digest_card.html", context), _css())
+    html = _inline(render_to_string("emails/_digest_card.html", context))
     return _cut(html), _cut(render_to_string("emails/_digest_card.txt", context))
 
 
@@ -259,7 +273,7 @@ def _terms(terms: tuple[str, ...], others: tuple[str, ...]) -> tuple[str, str]:
     if not terms and not others:
         return "", ""
     context = {"terms": terms, "others": others}
-    html = INLINER.inline_fragment(render_to_string("emails/_digest_terms.html", context), _css())
+    html = _inline(render_to_string("emails/_digest_terms.html", context))
     text = f"Matched: {', '.join(terms)}" if terms else ""
     if others:
         text += f"{' · ' if text else ''}Also on {', '.join(others)}"
@@ -269,7 +283,7 @@ def _terms(terms: tuple[str, ...], others: tuple[str, ...]) -> tuple[str, str]:
 def _reason(reason: str, terms: tuple[str, ...]) -> tuple[str, str]:
     """Why a recommendation is there: its nearest positive and the words behind it."""
     context = {"reason": reason, "terms": terms}
-    html = INLINER.inline_fragment(render_to_string("emails/_digest_reason.html", context), _css())
+    html = _inline(render_to_string("emails/_digest_reason.html", context))
     text = "Recommended " + reason + (f" ({', '.join(terms)})" if terms else "")
     return html, text + "\n"
 
@@ -277,7 +291,7 @@ def _reason(reason: str, terms: tuple[str, ...]) -> tuple[str, str]:
 @functools.lru_cache(maxsize=1)
 def _feedback_html() -> tuple[str, str, str]:
     """The 👍 / 👎 links of a card, cut where each reader's own links go."""
-    html = INLINER.inline_fragment(render_to_string("emails/_digest_feedback.html"), _css())
+    html = _inline(render_to_string("emails/_digest_feedback.html"))
     head, _, rest = html.partition("UP_URL")
     middle, _, tail = rest.partition("DOWN_URL")
     return head, middle, tail
@@ -285,13 +299,13 @@ def _feedback_html() -> tuple[str, str, str]:
 
 @functools.lru_cache(maxsize=1)
 def _mute_html() -> str:
-    return INLINER.inline_fragment(render_to_string("emails/_digest_mute.html"), _css())
+    return _inline(render_to_string("emails/_digest_mute.html"))
 
 
 @functools.lru_cache(maxsize=4096)
 def _section(title: str) -> str:
     html = render_to_string("emails/_digest_section.html", {"title": title})
-    return INLINER.inline_fragment(html, _css())
+    return _inline(html)
 
 
 # The frame of a digest (its head, lede and footer) is the same for every reader but a few
@@ -307,14 +321,14 @@ RAW_SLOTS = frozenset({"cards"})
 
 
 def _escape_text(value: str) -> str:
-    return (
+    return ascii_html(
         value.replace("&", "&amp;").replace("\xa0", "&nbsp;").replace("<", "&lt;")
         .replace(">", "&gt;")
     )  # fmt: skip
 
 
 def _escape_attribute(value: str) -> str:
-    return value.replace("&", "&amp;").replace("\xa0", "&nbsp;").replace('"', "&quot;")
+    return ascii_html(value.replace("&", "&amp;").replace("\xa0", "&nbsp;").replace('"', "&quot;"))
 
 
 @functools.lru_cache(maxsize=8)
@@ -325,7 +339,7 @@ def _frames(site_url: str, with_more: bool) -> tuple[list[str], list[str]]:
     context["site_url"] = site_url
     if not with_more:
         context["more_count"] = 0
-    html = INLINER.inline(get_template("emails/digest.html").render(context))
+    html = ascii_html(INLINER.inline(get_template("emails/digest.html").render(context)))
     html = html.replace(CARDS_MARK, "pwslotcardspwslot", 1)
     text = get_template("emails/digest.txt").render(context)
     return SLOT_RE.split(html), SLOT_RE.split(text)

@@ -3,6 +3,7 @@
 import io
 import re
 from datetime import date
+from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
@@ -59,7 +60,7 @@ def test_each_paper_shows_what_a_daily_papers_card_shows(digest_email):
     assert "Quantization for Verilog &lt;script&gt;alert(1)&lt;/script&gt; models" in html
     assert "<script>" not in html
     assert "Acme" in html and "3 authors" in html  # organization, else author count
-    assert "▲ 42" in html and "42 upvotes" in message.body
+    assert "▲ 42" in unescape(html) and "42 upvotes" in message.body
     assert 'href="https://arxiv.org/abs/2611.01234"' in html
     assert 'href="https://github.com/example/qv"' in html
     assert "javascript:" not in html and "javascript:" not in message.body
@@ -67,7 +68,7 @@ def test_each_paper_shows_what_a_daily_papers_card_shows(digest_email):
     assert "Matched: verilog, quantization" in message.body or (
         "Matched: quantization, verilog" in message.body
     )
-    assert "We study quantization" in html and "…" in html  # an excerpt, not the abstract
+    assert "We study quantization" in html and "…" in unescape(html)  # an excerpt
 
 
 def test_the_headers_let_a_client_unsubscribe_and_identify_the_list(digest_email, settings):
@@ -109,3 +110,19 @@ def test_view_in_browser_shows_the_digest_and_past_digests_are_on_the_manage_pag
 def test_a_tampered_view_link_is_refused(client: Client):
     response = client.get("/digests/1:forged/")
     assert response.status_code == 400
+
+
+def test_the_html_is_ascii_and_reads_as_written(make_paper, make_subscriber, due_now, outbox):
+    """Every character beyond ASCII is a character reference (a digest's parts join and encode as
+    one-byte strings): a reader sees the same title, accents, dashes and 👍 / 👎."""
+    title = "Über-fast décodage — 量子化 for LLMs 🚀, «quoted» & <escaped>"
+    make_paper(title, abstract="Quantization, at last… ✓", upvotes=3, org="acme")
+    due_now(make_subscriber("zoë@example.org", "quantization"))
+    call_command("send_digests", stdout=io.StringIO())
+    [message] = outbox
+    [(html, _)] = message.alternatives
+    assert html.isascii()
+    assert "&#128640;, &#171;quoted&#187; &amp; &lt;escaped&gt;" in html  # escaped, then referred
+    read = unescape(html)
+    assert title in read and "👍" in read and "👎" in read and "▲ 3" in read and "… ✓" not in html
+    assert "Über-fast décodage — 量子化" in message.body  # the text part is written as it is

@@ -3,6 +3,7 @@ only their library, ties broken by their taste, retraining after feedback, and `
 
 import io
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -75,7 +76,7 @@ def test_a_reader_with_topics_gets_three_recommendations_with_reasons(
     assert all(
         row[3].startswith("like “") and row[3].endswith("” in your library") for row in recommended
     )
-    html, text = outbox[0].alternatives[0][0], outbox[0].body
+    html, text = unescape(outbox[0].alternatives[0][0]), outbox[0].body
     assert "Recommended like “" in html and "Recommended like “" in text
     assert outbox[0].subject.startswith("2 new papers on verilog")
 
