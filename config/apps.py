@@ -12,7 +12,11 @@ class SiteConfig(AppConfig):
 
     def ready(self) -> None:
         from django.core import checks
+        from django.db.backends.signals import connection_created
 
         from config.checks import check_production_settings
+        from core.postgres import fast_timestamps
 
         checks.register(check_production_settings, checks.Tags.security, deploy=True)
+        # Timestamps read from PostgreSQL at C speed (core/postgres.py).
+        connection_created.connect(fast_timestamps, dispatch_uid="core.postgres.fast_timestamps")
