@@ -176,13 +176,14 @@ def update_many(
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             types = [model._meta.pk.db_type(connection), *(f.db_type(connection) for f in fields)]
-            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+            arrays = ", ".join(f"%b::{kind}[]" for kind in types)
             by_column = [list(column) for column in zip(*map(values, objects), strict=True)]
-            cursor.execute(
-                f"UPDATE {table} SET {sets} FROM UNNEST({arrays}) AS v({columns}) "
-                f"WHERE {table}.{pk} = v.pk",
-                by_column,
-            )
+            with _server_binding(cursor) as binding:
+                binding.execute(
+                    f"UPDATE {table} SET {sets} FROM UNNEST({arrays}) AS v({columns}) "
+                    f"WHERE {table}.{pk} = v.pk",
+                    by_column,
+                )
             return
         width = len(fields) + 1
         row_sql = "(" + ", ".join(["%s"] * width) + ")"
@@ -197,6 +198,25 @@ def update_many(
                 f"UPDATE {table} SET {sets} FROM v WHERE {table}.{pk} = v.pk",
                 params,
             )
+
+
+@contextlib.contextmanager
+def _server_binding(cursor) -> Iterator[Any]:
+    """A cursor beside Django's `cursor` (a psycopg 3 one) that sends its parameters apart from
+    the statement (PostgreSQL's extended protocol), in the same wrapper as Django's: its
+    statements are counted, logged and timed as every other.
+
+    Django's cursor binds parameters on the client (psycopg's `ClientCursor`): each value of
+    each array quoted and escaped into the statement's text, in Python. For `update_many`'s
+    13 arrays of 500 values, that was 9% of a sending worker's time on PostgreSQL (py-spy);
+    bound on the server, each array is sent in PostgreSQL's binary form."""
+    import psycopg
+
+    binding = psycopg.Cursor(cursor.cursor.connection)
+    try:
+        yield type(cursor)(binding, cursor.db)
+    finally:
+        binding.close()
 
 
 def insert_rows_missing(

@@ -208,3 +208,23 @@ def test_update_many_writes_each_rows_own_values_in_one_statement(make_subscribe
         got = stored[digest.pk]
         assert [getattr(got, name) for name in names] == [getattr(digest, name) for name in names]
     assert Digest.objects.get(pk=untouched.pk).subject == "kept"
+
+
+def test_update_many_writes_columns_that_are_all_empty_or_all_null(make_subscriber):
+    """A batch whose every digest failed: no send time, no items, no claim time, for all of
+    them (a column of NULLs alone has no type of its own to send; the statement gives it)."""
+    reader = make_subscriber("empty@example.org", "rule")
+    now = timezone.now().replace(microsecond=0)
+    digests = Digest.objects.bulk_create(
+        Digest(subscriber=reader, period=date(2026, 2, 1) + timedelta(days=n), frequency="daily",
+               scheduled_for=now, next_attempt_at=now, sent_at=now, claimed_at=now, total=5,
+               items=[[1, ["x"], [0]]], subject="before")
+        for n in range(4)
+    )  # fmt: skip
+    for digest in digests:
+        digest.sent_at = digest.claimed_at = digest.total = None
+        digest.items, digest.subject = [], ""
+    names = ["sent_at", "claimed_at", "total", "items", "subject"]
+    update_many(Digest, digests, names)
+    for got in Digest.objects.filter(pk__in=[d.pk for d in digests]):
+        assert [getattr(got, name) for name in names] == [None, None, None, [], ""]
