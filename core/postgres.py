@@ -14,40 +14,32 @@ each value comes out exactly as Django's loader gives it, time zone included.
 
 from datetime import datetime
 
-try:
-    from psycopg.types.datetime import TimestamptzLoader
-except ImportError:  # psycopg 2, or no PostgreSQL driver at all: nothing to speed up
-    TimestamptzLoader = None
+from psycopg.pq import Format
+from psycopg.types.datetime import TimestamptzLoader
 
 TIMESTAMPTZ = "timestamptz"
 
 
-if TimestamptzLoader is not None:
+class IsoTimestamptzLoader(TimestamptzLoader):
+    """psycopg's loader, with the ISO form read by `datetime.fromisoformat`; `timezone` is set
+    on the value as Django's loader sets it (None: a naive value)."""
 
-    class IsoTimestamptzLoader(TimestamptzLoader):
-        """psycopg's loader, with the ISO form read by `datetime.fromisoformat`; `timezone` is
-        set on the value as Django's loader sets it (None: a naive value)."""
+    timezone = None
 
-        timezone = None
-
-        def load(self, data):
-            try:
-                value = datetime.fromisoformat(bytes(data).decode("ascii"))
-            except ValueError:  # not the ISO form: psycopg knows every form PostgreSQL writes
-                value = super().load(data)
-            return value.replace(tzinfo=self.timezone)
+    def load(self, data):
+        try:
+            value = datetime.fromisoformat(bytes(data).decode("ascii"))
+        except ValueError:  # not the ISO form: psycopg knows every form PostgreSQL writes
+            value = super().load(data)
+        return value.replace(tzinfo=self.timezone)
 
 
 def fast_timestamps(sender, connection, **kwargs) -> None:
-    """On a new psycopg 3 connection, read `timestamptz` with `IsoTimestamptzLoader`, for the
+    """On a new PostgreSQL connection, read `timestamptz` with `IsoTimestamptzLoader`, for the
     time zone Django's loader was registered with."""
-    if connection.vendor != "postgresql" or TimestamptzLoader is None:
+    if connection.vendor != "postgresql":
         return
-    adapters = getattr(connection.connection, "adapters", None)
-    if adapters is None:  # psycopg 2
-        return
-    from psycopg.pq import Format
-
+    adapters = connection.connection.adapters
     current = adapters.get_loader(adapters.types[TIMESTAMPTZ].oid, Format.TEXT)
     if current is None or issubclass(current, IsoTimestamptzLoader):
         return

@@ -77,6 +77,7 @@ class Report:
         self.errors.extend(other.errors)
 
 
+@collector_paused()
 def digests_send(
     *, subscriber_ids: list[int], claim: str | None = None, now: datetime | None = None,
     connection=None,
@@ -89,11 +90,6 @@ def digests_send(
     collector, started by allocations alone, walked them (and every card the process keeps)
     again and again: 15% of a sending process's time (benchmarks/README.md). What cycles a
     batch leaves wait for the next collection after it."""
-    with collector_paused():
-        return _send_batch(subscriber_ids, claim, now, connection)
-
-
-def _send_batch(subscriber_ids: list[int], claim: str | None, now: datetime | None, connection):
     now = now or timezone.now()
     claim = claim or uuid.uuid4().hex
     # The guard's pause is read inside the claim (no query of its own): paused, nothing is claimed.
