@@ -20,10 +20,10 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.bulk import insert_rows_missing
+from core.bulk import collector_paused, insert_rows_missing
 from core.planner import analyze_if_stale
 from core.query import Query, QueryError, document
-from newsletter.matcher import Matcher, collector_paused
+from newsletter.matcher import Matcher
 from newsletter.models import SUBSCRIBED, Match, PaperMatchState, Subscription, rules_query
 from newsletter.selectors import papers_unmatched, recent_papers
 from papers.models import Paper
