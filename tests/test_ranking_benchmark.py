@@ -1,5 +1,6 @@
 """benchmarks/ranking.py runs on the real dumps, every topic's papers are in them, and the methods
-are told apart under both judgments: the ranking and both baselines far ahead of random order."""
+are told apart under both judgments: the ranking, both baselines and the oracle far ahead of
+random order."""
 
 import json
 import subprocess
@@ -23,6 +24,8 @@ def test_the_ranking_evaluation_runs_and_tells_the_methods_apart(shared):
     for judgment in ("mean_precision", "mean_precision_reread"):
         mean = result[judgment]
         assert min(mean["paperwire"], mean["centroid"], mean["svm"]) > 4 * mean["random"]
+        # told every paper of the other topics as a negative, the oracle knows the most
+        assert mean["oracle"] > 4 * mean["random"] and mean["oracle"] >= mean["centroid"]
     # --show prints each hdl case: its library (of the topic), then the top 10, each marked
     shown = [
         line for line in done.stdout.splitlines() if line.startswith("  ") and line[2:4].strip()
