@@ -110,8 +110,9 @@ def collector_paused() -> Iterator[None]:
     A bulk load allocates hundreds of thousands of objects that live until their batch is
     written (records, rows, their parameters), and the collector, started by allocations alone,
     walks them again and again without finding a cycle: a tenth of an ingest of 100,000 papers
-    (py-spy); matching's index of 100,000 rules is built in 1.6 s paused, 3.4 s without. The block's own garbage is freed by reference counting as usual; cycles, if any,
-    wait for the next collection after the block."""
+    (py-spy); matching's index of 100,000 rules is built in 1.6 s paused, 3.4 s without. The
+    block's own garbage is freed by reference counting as usual; cycles, if any, wait for the
+    next collection after the block."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -24,7 +24,8 @@ def test_the_ranking_evaluation_runs_and_tells_the_methods_apart(shared):
     for judgment in ("mean_precision", "mean_precision_reread"):
         mean = result[judgment]
         assert min(mean["paperwire"], mean["centroid"], mean["svm"]) > 4 * mean["random"]
-        # told every paper of the other topics as a negative, the oracle knows the most
+        # told every paper of the other topics as a negative, the oracle does no worse than
+        # the plain centroid
         assert mean["oracle"] > 4 * mean["random"] and mean["oracle"] >= mean["centroid"]
     # --show prints each hdl case: its library (of the topic), then the top 10, each marked
     shown = [
